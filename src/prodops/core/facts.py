@@ -1,0 +1,107 @@
+"""The fact registry: every fact has a name, a type, a unit, a description and the code
+that computes it.
+
+A *provider* computes a group of facts for a batch of products at once, so that a whole
+portfolio is evaluated with a handful of queries rather than a query per product and
+fact. Apps declare providers in a module named ``facts.py``; the registry imports every
+installed app's ``facts`` module on first use.
+
+    from prodops.core.facts import FactSpec, fact_provider
+
+    @fact_provider(
+        FactSpec("docs.<kind>.count", "int", "documents", "Documents of that kind."),
+        FactSpec("docs.stale_count", "int", "documents", "Documents past review."),
+    )
+    def knowledge_facts(product_ids, now):
+        return {pid: {"docs.runbook.count": 2, "docs.stale_count": 0} for pid in product_ids}
+
+Names may contain one ``<placeholder>`` segment (``docs.<kind>.count``,
+``custom.<key>``); a provider may return any concrete name that matches one of its
+specs. A product absent from the result, or a fact absent from its dict, is *unknown*.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+FactType = Literal["int", "float", "bool", "string", "date", "duration", "list", "map"]
+FactValues = Mapping[int, Mapping[str, Any]]
+ProviderFn = Callable[[Sequence[int], datetime], FactValues]
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    type: FactType
+    unit: str
+    description: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        parts = re.split(r"(<[a-z_]+>)", self.name)
+        body = "".join(r"[A-Za-z0-9_\-]+" if p.startswith("<") else re.escape(p) for p in parts)
+        return re.compile(f"^{body}$")
+
+    def matches(self, name: str) -> bool:
+        return bool(self.pattern.match(name))
+
+
+@dataclass
+class Provider:
+    fn: ProviderFn
+    specs: tuple[FactSpec, ...]
+    module: str = field(default="")
+
+    @property
+    def name(self) -> str:
+        return f"{self.fn.__module__}.{self.fn.__qualname__}"
+
+
+_providers: list[Provider] = []
+_discovered = False
+
+
+def fact_provider(*specs: FactSpec) -> Callable[[ProviderFn], ProviderFn]:
+    def register(fn: ProviderFn) -> ProviderFn:
+        _providers[:] = [p for p in _providers if p.name != f"{fn.__module__}.{fn.__qualname__}"]
+        _providers.append(Provider(fn=fn, specs=tuple(specs), module=fn.__module__))
+        return fn
+
+    return register
+
+
+def providers() -> list[Provider]:
+    global _discovered  # noqa: PLW0603 - the registry is process-wide by design
+    if not _discovered:
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("facts")
+        _discovered = True
+    return list(_providers)
+
+
+def specs() -> list[FactSpec]:
+    """Every declared fact, sorted by name."""
+    return sorted((s for p in providers() for s in p.specs), key=lambda s: s.name)
+
+
+def spec_for(name: str) -> FactSpec | None:
+    """The spec that declares a concrete fact name, or None if no provider declares it."""
+    for spec in specs():
+        if spec.name == name or spec.matches(name):
+            return spec
+    return None
+
+
+def compute(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
+    """Every fact of every product in the batch."""
+    result: dict[int, dict[str, Any]] = {pid: {} for pid in product_ids}
+    for provider in providers():
+        for pid, values in provider.fn(product_ids, now).items():
+            if pid in result:
+                result[pid].update(values)
+    return result

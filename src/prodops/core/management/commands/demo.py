@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from prodops.core.actors import Actor
+from prodops.core.discovery import app_modules
+
+
+class Command(BaseCommand):
+    help = "Create and migrate the database, load the demo portfolio, and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="Load the demo, do not serve.")
+        parser.add_argument("--seed", type=int, default=42, help="Random seed for the demo data.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("Migrating the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        from prodops.catalog.models import Product
+
+        if Product.objects.exists():
+            self.stdout.write("The database already holds products; the demo data is not loaded again.")
+        else:
+            self.stdout.write("Loading the demo portfolio…")
+            load_demo(seed=options["seed"], today=timezone.localdate(), log=self.stdout.write)
+        password, token = demo_credentials()
+        self.stdout.write(self.style.SUCCESS("\nDemo ready."))
+        self.stdout.write(f"  Sign in at http://{options['host']}:{options['port']}/ as  admin / {password}")
+        self.stdout.write(f"  API token (read-only): {token}")
+        self.stdout.write(
+            f"  e.g. curl -H 'Authorization: Bearer {token}' "
+            f"http://{options['host']}:{options['port']}/api/v1/products\n"
+        )
+        if not options["no_serve"]:
+            call_command("serve", host=options["host"], port=options["port"])
+
+
+def load_demo(*, seed: int, today: date, log: Any = print) -> None:
+    """Run every app's ``demo.seed`` in app order, in one transaction."""
+    actor = Actor.system("demo")
+    rng = random.Random(seed)
+    with transaction.atomic():
+        for module in app_modules("demo"):
+            log(f"  {module.__name__}")
+            module.seed(actor=actor, today=today, rng=rng)
+
+
+def demo_credentials() -> tuple[str, str]:
+    """A fresh random password for the demo admin, and a read-only API token."""
+    from prodops.accounts.models import ApiToken, hash_token
+
+    user_model = get_user_model()
+    password = secrets.token_urlsafe(12)
+    user, _ = user_model.objects.get_or_create(
+        username="admin", defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True}
+    )
+    user.set_password(password)
+    user.save()
+    raw = ApiToken.generate()
+    ApiToken.objects.create(
+        user=user, name="demo", prefix=raw[:10], token_hash=hash_token(raw), read_only=True
+    )
+    return password, raw

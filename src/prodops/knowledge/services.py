@@ -1,0 +1,1 @@
+"""Business logic of this app: every write and every decision goes through here."""

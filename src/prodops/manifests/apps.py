@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ManifestsConfig(AppConfig):
+    name = "prodops.manifests"
+    label = "manifests"

@@ -1,0 +1,113 @@
+"""Extension points of the config-as-code format (``apiVersion: prodops/v1``).
+
+Two registries, filled by the apps that own the data, so that the format grows with the
+apps and the ``manifests`` app never imports them:
+
+* **Kinds** — a top-level document kind (``Person``, ``Team``, ``Product``, ``Standard``).
+  A kind validates its ``spec`` with a pydantic model (``extra="forbid"``, so a misspelt
+  field is an error), applies one document idempotently, and exports every object of
+  the kind as documents that apply back to the same state.
+* **Product sections** — a field of ``Product.spec`` owned by another app (for example
+  ``docs``, owned by the knowledge app). The Product kind validates, applies and exports
+  each registered section.
+
+Register in the owning app's ``AppConfig.ready()``::
+
+    from prodops.manifests.registry import register_kind
+    register_kind(StandardKind())
+
+Kinds are applied in ascending ``order`` (people before teams before standards before
+products), within one transaction owned by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from prodops.catalog.models import Product
+    from prodops.core.actors import Actor
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+class ManifestError(Exception):
+    """Bad input in a manifest. ``field`` is a dotted path inside the document
+    (e.g. ``spec.owners.run_lead``); the framework adds file, document and line."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One validated document: ``metadata`` as given, ``spec`` as the kind's model."""
+
+    kind: str
+    metadata: dict[str, Any]
+    spec: BaseModel
+
+    @property
+    def key(self) -> str:
+        return str(self.metadata.get("slug") or self.metadata.get("email") or "")
+
+
+class Kind(Protocol):
+    name: str  # e.g. "Product"
+    order: int  # lower applies first
+    spec_model: type[BaseModel]
+    key_field: str  # the metadata field that identifies an object: "slug" or "email"
+
+    def apply(self, doc: Document, *, actor: Actor, dry_run: bool) -> Outcome:
+        """Create or update the object so it matches the document. Raise ManifestError
+        for references that do not resolve. With dry_run, compute the outcome only."""
+        ...
+
+    def export(self) -> Iterable[dict[str, Any]]:
+        """Every object of this kind as a full document (apiVersion, kind, metadata,
+        spec), in a stable order, with defaults omitted."""
+        ...
+
+
+class ProductSection(Protocol):
+    name: str  # the field of Product.spec, e.g. "docs"
+    value_model: Any  # a type pydantic can validate, e.g. list[DocSpec]
+
+    def apply(self, product: Product, value: Any, *, actor: Actor, dry_run: bool) -> bool:
+        """Make the product's section match ``value`` (None: the field was omitted,
+        which means "none"). Return True if anything changed (or would change)."""
+        ...
+
+    def export(self, product: Product) -> Any:
+        """The section as plain data, or None when empty (the field is then omitted)."""
+        ...
+
+
+_kinds: dict[str, Kind] = {}
+_sections: dict[str, ProductSection] = {}
+
+
+def register_kind(kind: Kind) -> None:
+    _kinds[kind.name] = kind
+
+
+def register_product_section(section: ProductSection) -> None:
+    _sections[section.name] = section
+
+
+def kinds() -> list[Kind]:
+    return sorted(_kinds.values(), key=lambda k: (k.order, k.name))
+
+
+def get_kind(name: str) -> Kind | None:
+    return _kinds.get(name)
+
+
+def product_sections() -> list[ProductSection]:
+    return [_sections[name] for name in sorted(_sections)]

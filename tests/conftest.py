@@ -1,0 +1,41 @@
+"""Shared fixtures. Personas: alice builds, bob runs, carol supports, dave is a viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from prodops.core.actors import Actor
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor.cli("tests")
+
+
+@pytest.fixture
+def make_person(db: Any) -> Callable[..., Any]:
+    from prodops.catalog.models import Person
+
+    def make(email: str, name: str = "") -> Person:
+        person, _ = Person.objects.get_or_create(email=email, defaults={"name": name})
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_product(make_person: Callable[..., Any]) -> Callable[..., Any]:
+    """A product with both leads (alice builds, bob runs), created straight in the
+    database: for tests of *other* behaviour than creating products."""
+    from prodops.catalog.models import Product
+
+    def make(slug: str = "payments-api", **fields: Any) -> Product:
+        fields.setdefault("name", slug.replace("-", " ").title())
+        fields.setdefault("build_lead", make_person("alice@example.com", "Alice"))
+        fields.setdefault("run_lead", make_person("bob@example.com", "Bob"))
+        return Product.objects.create(slug=slug, **fields)
+
+    return make
