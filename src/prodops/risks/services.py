@@ -1,1 +1,198 @@
-"""Business logic of this app: every write and every decision goes through here."""
+"""The risk register and the known-error database: validated, audited writes, and
+ranked search.
+
+Bad input raises ``django.core.exceptions.ValidationError`` with a message per field;
+nothing is saved. The shell owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from prodops.audit.services import diff, record
+from prodops.catalog.models import Product
+from prodops.core.actors import Actor
+from prodops.core.signals import notify_facts_changed
+from prodops.knowledge.services import person_by_email
+from prodops.risks import search as fulltext
+from prodops.risks.models import KnownError, Risk
+
+_UNSET: Any = object()
+
+
+def _risk_state(risk: Risk) -> dict[str, Any]:
+    return {
+        "title": risk.title,
+        "description": risk.description,
+        "likelihood": risk.likelihood,
+        "impact": risk.impact,
+        "owner": risk.owner.email if risk.owner else None,
+        "mitigation": risk.mitigation,
+        "status": risk.status,
+        "next_review": risk.next_review.isoformat() if risk.next_review else None,
+    }
+
+
+def _clean_risk(risk: Risk) -> None:
+    # score is derived; full_clean would complain it is empty on a new risk.
+    risk.full_clean(exclude=["score"])
+
+
+def create_risk(
+    *,
+    actor: Actor,
+    product: Product,
+    title: str,
+    likelihood: int,
+    impact: int,
+    next_review: date,
+    description: str = "",
+    owner_email: str | None = None,
+    mitigation: str = "",
+    status: str = Risk.Status.OPEN,
+) -> Risk:
+    owner = person_by_email(owner_email, field="owner") if owner_email else None
+    risk = Risk(
+        product=product,
+        title=(title or "").strip(),
+        description=description or "",
+        likelihood=likelihood,
+        impact=impact,
+        owner=owner,
+        mitigation=mitigation or "",
+        status=status,
+        next_review=next_review,
+    )
+    _clean_risk(risk)
+    risk.save()
+    record(actor=actor, action="risk.create", obj=risk, product=product, changes=_risk_state(risk))
+    notify_facts_changed([product.id])
+    return risk
+
+
+def update_risk(*, actor: Actor, risk: Risk, **changes: Any) -> bool:
+    """Change the given fields (title, description, likelihood, impact, owner_email,
+    mitigation, status, next_review). Returns True if anything changed."""
+    allowed = {
+        "title",
+        "description",
+        "likelihood",
+        "impact",
+        "owner_email",
+        "mitigation",
+        "status",
+        "next_review",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: ["Not a field of a risk."] for name in sorted(unknown)})
+    before = _risk_state(risk)
+    for name, value in changes.items():
+        if name == "owner_email":
+            risk.owner = person_by_email(value, field="owner") if value else None
+        elif name in {"title", "description", "mitigation"}:
+            setattr(risk, name, (value or "").strip() if name == "title" else (value or ""))
+        else:
+            setattr(risk, name, value)
+    delta = diff(before, _risk_state(risk))
+    if not delta:
+        return False
+    _clean_risk(risk)
+    risk.save()
+    record(actor=actor, action="risk.update", obj=risk, product=risk.product, changes=delta)
+    notify_facts_changed([risk.product_id])
+    return True
+
+
+def delete_risk(*, actor: Actor, risk: Risk) -> None:
+    product = risk.product
+    record(actor=actor, action="risk.delete", obj=risk, product=product, changes=_risk_state(risk))
+    risk.delete()
+    notify_facts_changed([product.id])
+
+
+# --- known errors ---------------------------------------------------------------------
+
+
+def _ke_state(ke: KnownError) -> dict[str, Any]:
+    return {
+        "title": ke.title,
+        "symptom": ke.symptom,
+        "cause": ke.cause,
+        "workaround": ke.workaround,
+        "defect_id": ke.defect_id,
+        "status": ke.status,
+    }
+
+
+def create_known_error(
+    *,
+    actor: Actor,
+    product: Product,
+    title: str,
+    symptom: str,
+    cause: str = "",
+    workaround: str = "",
+    defect_id: str = "",
+    status: str = KnownError.Status.OPEN,
+) -> KnownError:
+    ke = KnownError(
+        product=product,
+        title=(title or "").strip(),
+        symptom=(symptom or "").strip(),
+        cause=cause or "",
+        workaround=(workaround or "").strip(),
+        defect_id=(defect_id or "").strip(),
+        status=status,
+    )
+    ke.full_clean()
+    ke.save()
+    record(actor=actor, action="known_error.create", obj=ke, product=product, changes=_ke_state(ke))
+    notify_facts_changed([product.id])
+    return ke
+
+
+def update_known_error(*, actor: Actor, known_error: KnownError, **changes: Any) -> bool:
+    allowed = {"title", "symptom", "cause", "workaround", "defect_id", "status"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: ["Not a field of a known error."] for name in sorted(unknown)})
+    before = _ke_state(known_error)
+    for name, value in changes.items():
+        setattr(known_error, name, (value or "").strip() if name != "cause" else (value or ""))
+    delta = diff(before, _ke_state(known_error))
+    if not delta:
+        return False
+    known_error.full_clean()
+    known_error.save()
+    record(
+        actor=actor, action="known_error.update", obj=known_error, product=known_error.product, changes=delta
+    )
+    notify_facts_changed([known_error.product_id])
+    return True
+
+
+def delete_known_error(*, actor: Actor, known_error: KnownError) -> None:
+    product = known_error.product
+    record(
+        actor=actor,
+        action="known_error.delete",
+        obj=known_error,
+        product=product,
+        changes=_ke_state(known_error),
+    )
+    known_error.delete()
+    notify_facts_changed([product.id])
+
+
+def search_known_errors(
+    *, text: str, product: Product | None = None, limit: int = 20
+) -> list[tuple[KnownError, float]]:
+    """Known errors ranked by how well they match ``text`` (best first), with their
+    relevance (higher is better; comparable within one search only)."""
+    hits = fulltext.search(text, product_id=product.id if product else None, limit=limit)
+    by_id = KnownError.objects.select_related("product").in_bulk([pk for pk, _ in hits])
+    return [(by_id[pk], rank) for pk, rank in hits if pk in by_id]

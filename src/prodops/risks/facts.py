@@ -1,0 +1,77 @@
+"""Facts from the risk register and the known-error database.
+
+* ``risks.open_high`` — risks with status ``open`` and score (likelihood x impact) ≥ 15.
+  A risk being mitigated (``mitigating``), formally accepted (``accepted``, usually
+  with a waiver that relies on it) or ``closed`` does not count: those have an owner
+  and a decision; an open high risk has neither.
+* ``risks.open`` — risks not closed (open, mitigating or accepted).
+* ``risks.unreviewed`` — risks not closed whose next review date is before today.
+* ``known_errors.open`` — known errors with status ``open``.
+* ``known_errors.without_workaround`` — open known errors with an empty workaround.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+
+from prodops.core.facts import FactSpec, FactValues, fact_provider
+
+
+@fact_provider(
+    FactSpec(
+        "risks.open_high",
+        "int",
+        "risks",
+        "Risks with status 'open' (not mitigating, accepted or closed) and score likelihood x impact ≥ 15.",
+    ),
+    FactSpec("risks.open", "int", "risks", "Risks not closed (open, mitigating or accepted)."),
+    FactSpec("risks.unreviewed", "int", "risks", "Risks not closed whose next review date has passed."),
+    FactSpec("known_errors.open", "int", "known errors", "Known errors with status 'open'."),
+    FactSpec(
+        "known_errors.without_workaround",
+        "int",
+        "known errors",
+        "Open known errors that have no workaround recorded.",
+    ),
+)
+def risk_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
+    from prodops.risks.models import HIGH_SCORE, KnownError, Risk
+
+    today = now.date()
+    result: dict[int, dict[str, Any]] = {
+        pid: {
+            "risks.open_high": 0,
+            "risks.open": 0,
+            "risks.unreviewed": 0,
+            "known_errors.open": 0,
+            "known_errors.without_workaround": 0,
+        }
+        for pid in product_ids
+    }
+    live = ~Q(status=Risk.Status.CLOSED)
+    for row in (
+        Risk.objects.filter(product_id__in=product_ids)
+        .values("product_id")
+        .annotate(
+            high=Count("id", filter=Q(status=Risk.Status.OPEN, score__gte=HIGH_SCORE)),
+            live=Count("id", filter=live),
+            late=Count("id", filter=live & Q(next_review__lt=today)),
+        )
+    ):
+        values = result[row["product_id"]]
+        values["risks.open_high"] = row["high"]
+        values["risks.open"] = row["live"]
+        values["risks.unreviewed"] = row["late"]
+    for row in (
+        KnownError.objects.filter(product_id__in=product_ids, status=KnownError.Status.OPEN)
+        .values("product_id")
+        .annotate(n=Count("id"), bare=Count("id", filter=Q(workaround="")))
+    ):
+        values = result[row["product_id"]]
+        values["known_errors.open"] = row["n"]
+        values["known_errors.without_workaround"] = row["bare"]
+    return result
