@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "prodops.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -176,6 +177,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Sign-in throttling: this many failures for one username from one address within the
+# window block further attempts from there until the oldest failure ages out.
+PRODOPS_LOGIN_MAX_FAILURES = envint("PRODOPS_LOGIN_MAX_FAILURES", 5)
+PRODOPS_LOGIN_WINDOW_SECONDS = envint("PRODOPS_LOGIN_WINDOW_SECONDS", 900)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("PRODOPS_TIME_ZONE", "UTC")

@@ -35,3 +35,38 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class UserRole(models.Model):
+    """A user's role. Users without a row are members; superusers are admins."""
+
+    class Role(models.TextChoices):
+        PRODUCT_OPS = "product_ops", "Product operations"
+        MEMBER = "member", "Member"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prodops_role"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, counted per (username, IP) to throttle password guessing.
+
+    Kept in the database rather than a per-process cache so that every web process
+    behind a load balancer sees the same count.
+    """
+
+    username = models.CharField(max_length=150)
+    ip = models.CharField(max_length=45)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "ip", "at"], name="loginfailure_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,9 +1,223 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The HTML application: thin views over the domain services."""
 
-from prodops.catalog.models import Product
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from prodops.accounts.roles import can_contribute, can_edit_catalog, can_sign, products_for
+from prodops.audit.models import AuditEntry
+from prodops.catalog.models import DEFAULT_STAGES, Product
+from prodops.core.actors import Actor
+from prodops.web import integrations
+from prodops.web.forms import PortfolioFilterForm, ProductForm
+
+BOARD_TILES = 8
+PAGE_SIZE = 50
+
+
+def _filtered(request: HttpRequest, form: PortfolioFilterForm) -> QuerySet[Product]:
+    qs = products_for(request.user)
+    if not form.is_valid():
+        return qs
+    data = form.cleaned_data
+    if data["q"]:
+        qs = qs.filter(Q(name__icontains=data["q"]) | Q(slug__icontains=data["q"]))
+    if data["team"]:
+        qs = qs.filter(Q(build_team__slug=data["team"]) | Q(run_team__slug=data["team"]))
+    if data["lead"]:
+        lead = data["lead"].strip().lower()
+        qs = qs.filter(Q(build_lead__email__icontains=lead) | Q(run_lead__email__icontains=lead))
+    if data["tier"]:
+        qs = qs.filter(tier=int(data["tier"]))
+    if data["tag"]:
+        # Tags are a JSON list; matching the quoted tag inside its text works on SQLite
+        # and PostgreSQL alike (JSON `contains` is PostgreSQL-only).
+        qs = qs.filter(tags__icontains=f'"{data["tag"].strip()}"')
+    if data["stage"]:
+        qs = qs.filter(stage=data["stage"])
+    return qs
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    products = Product.objects.select_related("build_lead", "run_lead")[:200]
-    return render(request, "web/home.html", {"products": products})
+    """The portfolio: a board by stage (or a paginated list), with what needs attention."""
+    form = PortfolioFilterForm(request.GET or None)
+    qs = _filtered(request, form)
+    view = "list" if request.GET.get("view") == "list" else "board"
+    counts = dict(qs.order_by().values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
+    stages = list(DEFAULT_STAGES) + sorted(s for s in counts if s not in DEFAULT_STAGES)
+    tiles = qs.select_related("build_lead", "run_lead").order_by("tier", "slug")
+    context: dict[str, Any] = {
+        "form": form,
+        "view": view,
+        "total": sum(counts.values()),
+        "counts": [(s, counts.get(s, 0)) for s in stages],
+        "query": _query_without(request, "view", "page"),
+        "can_create": can_edit_catalog(request.user),
+    }
+    if view == "list":
+        page = Paginator(tiles, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = page
+        shown: list[Product] = list(page.object_list)
+    else:
+        columns = []
+        shown = []
+        for stage in stages:
+            items = list(tiles.filter(stage=stage)[:BOARD_TILES]) if counts.get(stage) else []
+            shown.extend(items)
+            columns.append({"stage": stage, "count": counts.get(stage, 0), "items": items})
+        context["columns"] = columns
+    context["readiness"] = integrations.readiness_for(shown)
+    today = timezone.localdate()
+    context["blocked"] = integrations.blocked_gates(qs, limit=10)
+    context["expiring_waivers"] = integrations.expiring_waivers(qs, today=today, within_days=14, limit=10)
+    context["warranties_ending"] = integrations.warranties_ending(qs, today=today)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "portfolio":
+        return render(request, "web/partials/portfolio.html", context)
+    return render(request, "web/home.html", context)
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    product = get_object_or_404(
+        products_for(request.user).select_related("build_lead", "run_lead", "build_team", "run_team"),
+        slug=slug,
+    )
+    stages = list(DEFAULT_STAGES)
+    current = stages.index(product.stage) if product.stage in stages else -1
+    context = {
+        "product": product,
+        "timeline": [
+            {"stage": s, "state": "done" if i < current else "current" if i == current else "todo"}
+            for i, s in enumerate(stages)
+        ],
+        "stakeholders": product.stakeholders.select_related("person"),
+        "slos": product.slos.all(),
+        "activity": AuditEntry.objects.filter(product=product)[:15],
+        "can_edit": can_edit_catalog(request.user),
+        "can_contribute": can_contribute(request.user),
+        "can_sign": can_sign(request.user, product),
+        **integrations.product_sections(product, request.user),
+    }
+    return render(request, "web/product.html", context)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def activity(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("product").all()
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/activity.html", {"page": page})
+
+
+def product_activity(request: HttpRequest, slug: str) -> HttpResponse:
+    product = get_object_or_404(products_for(request.user), slug=slug)
+    entries = AuditEntry.objects.filter(product=product)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/activity.html", {"page": page, "product": product})
+
+
+def facts(request: HttpRequest) -> HttpResponse:
+    from prodops.core import facts as registry
+
+    return render(request, "web/facts.html", {"specs": registry.specs()})
+
+
+def standards(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/standards.html", {"standards": integrations.standards()})
+
+
+def _redirect_back(request: HttpRequest, product: Product) -> HttpResponse:
+    messages.info(request, "Done.")
+    return redirect("web:product", slug=product.slug)
+
+
+def _product_form_response(request: HttpRequest, form: Any, product: Product | None) -> HttpResponse:
+    return render(
+        request,
+        "web/product_form.html",
+        {"form": form, "product": product},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def product_create(request: HttpRequest) -> HttpResponse:
+    require(can_edit_catalog(request.user))
+    form = ProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                product = integrations.save_product(
+                    actor=_actor(request), product=None, data=form.cleaned_data
+                )
+        except integrations.ServiceError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{product.name} created.")
+            return redirect("web:product", slug=product.slug)
+    return _product_form_response(request, form, None)
+
+
+def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    require(can_edit_catalog(request.user))
+    product = get_object_or_404(
+        products_for(request.user).select_related("build_lead", "run_lead", "build_team", "run_team"),
+        slug=slug,
+    )
+    initial = {
+        "slug": product.slug,
+        "name": product.name,
+        "description": product.description,
+        "tier": product.tier,
+        "build_lead": product.build_lead.email,
+        "run_lead": product.run_lead.email,
+        "build_team": product.build_team.slug if product.build_team else "",
+        "run_team": product.run_team.slug if product.run_team else "",
+        "tags": ", ".join(product.tags or []),
+        "version": product.version,
+    }
+    form = ProductForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                product = integrations.save_product(
+                    actor=_actor(request), product=product, data=form.cleaned_data
+                )
+        except integrations.ServiceError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{product.name} saved.")
+            return redirect("web:product", slug=product.slug)
+    return _product_form_response(request, form, product)
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user, "web")  # type: ignore[arg-type]
+
+
+def _add_errors(form: Any, exc: integrations.ServiceError) -> None:
+    placed = False
+    for field, errors in exc.field_errors.items():
+        target = field if field in form.fields else None
+        for error in errors:
+            form.add_error(target, error)
+            placed = True
+    if not placed:
+        form.add_error(None, str(exc))

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from prodops.catalog.models import DEFAULT_STAGES, SLUG_VALIDATOR, Person, Team
+
+TIER_CHOICES = [("", "Any tier")] + [(str(t), f"Tier {t}") for t in range(1, 5)]
+STAGE_CHOICES = [("", "Any stage")] + [(s, s.capitalize()) for s in DEFAULT_STAGES]
+
+
+def _choices(form: forms.Form, name: str, choices: list[Any]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class PortfolioFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or slug"}),
+    )
+    team = forms.ChoiceField(required=False, label="Team")
+    lead = forms.CharField(
+        required=False, label="Lead", widget=forms.TextInput(attrs={"placeholder": "email"})
+    )
+    tier = forms.ChoiceField(required=False, choices=TIER_CHOICES, label="Tier")
+    tag = forms.CharField(required=False, label="Tag")
+    stage = forms.ChoiceField(required=False, choices=STAGE_CHOICES, label="Stage")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        teams = Team.objects.order_by("name").values_list("slug", "name")
+        _choices(self, "team", [("", "Any team"), *teams])
+
+
+class ProductForm(forms.Form):
+    """Create or edit a product. Both leads are required: that is the point (seed 000)."""
+
+    slug = forms.CharField(
+        max_length=63,
+        validators=[SLUG_VALIDATOR],
+        help_text="Lower-case letters, digits and hyphens, e.g. payments-api.",
+    )
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    tier = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(t, f"Tier {t}") for t in range(1, 5)],
+        initial=3,
+        help_text="1 is the most critical, 4 the least.",
+    )
+    build_lead = forms.EmailField(
+        label="Build lead (email)",
+        help_text="The development lead: builds the product and requests its gates.",
+    )
+    run_lead = forms.EmailField(
+        label="Run lead (email)", help_text="The operational owner: accepts or refuses the handover."
+    )
+    build_team = forms.ChoiceField(required=False)
+    run_team = forms.ChoiceField(required=False)
+    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. payments, pci.")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        teams = list(Team.objects.order_by("name").values_list("slug", "name"))
+        _choices(self, "build_team", [("", "—"), *teams])
+        _choices(self, "run_team", [("", "—"), *teams])
+        if editing:
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = "The slug cannot change: tools and links refer to it."
+
+    def clean_build_lead(self) -> str:
+        return self._person("build_lead")
+
+    def clean_run_lead(self) -> str:
+        return self._person("run_lead")
+
+    def _person(self, field: str) -> str:
+        email = str(self.cleaned_data[field]).strip().lower()
+        if not Person.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(f"No person with the email {email} is in the catalog.")
+        return email
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data.get("tags") or ""
+        return [t.strip() for t in raw.split(",") if t.strip()]

@@ -1,0 +1,103 @@
+"""Personas and the browser harness for the web application.
+
+Personas: alice is the build lead and bob the run lead of the products made by
+``make_product``; carol is a member who leads nothing; dave is a viewer; olga works in
+product operations; root is an admin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture
+def make_user(db: Any, make_person: Callable[..., Any]) -> Callable[..., Any]:
+    from django.contrib.auth import get_user_model
+
+    from prodops.accounts.models import UserRole
+
+    def make(username: str, role: str = "member", *, superuser: bool = False) -> Any:
+        email = f"{username}@example.com"
+        make_person(email, username.title())
+        user = get_user_model().objects.create_user(
+            username=username, email=email, password=PASSWORD, is_superuser=superuser, is_staff=superuser
+        )
+        if not superuser and role != "member":
+            UserRole.objects.create(user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def personas(make_user: Callable[..., Any]) -> dict[str, Any]:
+    return {
+        "alice": make_user("alice"),
+        "bob": make_user("bob"),
+        "carol": make_user("carol"),
+        "dave": make_user("dave", "viewer"),
+        "olga": make_user("olga", "product_ops"),
+        "root": make_user("root", superuser=True),
+    }
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make around it are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(live_server: Any) -> Callable[[Any, Any], None]:
+    """Sign a browser page in as a user without going through the form (the login
+    journey covers the form), by handing it a fresh session cookie."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign(page: Any, user: Any) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.clear_cookies()
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
+
+    return sign
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # The default PBKDF2 work factor costs ~0.3 s per persona; the tests are about
+    # permissions, not hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

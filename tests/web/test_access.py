@@ -1,0 +1,131 @@
+"""Who may see and do what: anonymous users, CSRF, roles, sign-in throttling, password reset."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from tests.web.conftest import PASSWORD
+
+
+@pytest.mark.parametrize("path", ["/", "/activity/", "/facts/", "/standards/", "/products/new/",
+                                  "/products/payments-api/", "/accounts/"])
+def test_anonymous_users_are_sent_to_the_login_page(client, make_product, path):
+    make_product("payments-api")
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_anonymous_htmx_request_redirects_the_window(client):
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response["HX-Redirect"].startswith("/accounts/login/")
+
+
+def test_login_page_is_public_and_the_api_keeps_its_own_auth(client):
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/accounts/password-reset/").status_code == 200
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code != 302
+
+
+def test_cross_site_post_without_csrf_token_is_refused(personas, make_product):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas["olga"])
+    response = client.post("/products/new/", {"slug": "x", "name": "X"})
+    assert response.status_code == 403
+    response = client.post("/accounts/", {"name": "ci"})
+    assert response.status_code == 403
+    assert not personas["olga"].api_tokens.exists()
+
+
+def test_login_with_csrf_token_works_and_is_audited_nowhere_else(personas):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/accounts/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
+    response = client.post("/accounts/login/", {"username": "carol", "password": PASSWORD,
+                                                "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_login_is_throttled_per_username_and_address(personas, settings):
+    settings.PRODOPS_LOGIN_MAX_FAILURES = 3
+    client = Client()
+    for _ in range(3):
+        response = client.post("/accounts/login/", {"username": "carol", "password": "wrong"})
+        assert response.status_code == 200
+        assert b"Please enter a correct username" in response.content
+    # Now even the right password is refused from this address...
+    response = client.post("/accounts/login/", {"username": "carol", "password": PASSWORD})
+    assert b"Too many failed sign-in attempts" in response.content
+    assert "_auth_user_id" not in client.session
+    # ...but another address is not locked out by the guesser.
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    response = other.post("/accounts/login/", {"username": "carol", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_successful_login_clears_earlier_failures(personas, settings):
+    settings.PRODOPS_LOGIN_MAX_FAILURES = 2
+    client = Client()
+    client.post("/accounts/login/", {"username": "carol", "password": "wrong"})
+    assert client.post("/accounts/login/", {"username": "carol", "password": PASSWORD}).status_code == 302
+    client.logout()
+    client.post("/accounts/login/", {"username": "carol", "password": "wrong"})
+    assert client.post("/accounts/login/", {"username": "carol", "password": PASSWORD}).status_code == 302
+
+
+def test_password_reset_sends_a_working_link(personas, client):
+    response = client.post("/accounts/password-reset/", {"email": "carol@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert b"Choose a new password" in form.content
+    response = client.post(form.redirect_chain[-1][0], {"new_password1": "Another-long-pass-42",
+                                                        "new_password2": "Another-long-pass-42"})
+    assert response.status_code == 302
+    assert client.login(username="carol", password="Another-long-pass-42")
+
+
+def test_account_page_creates_shows_once_and_revokes_a_token(personas, client):
+    from prodops.accounts.models import ApiToken, hash_token
+
+    client.force_login(personas["carol"])
+    response = client.post("/accounts/", {"name": "CI pipeline", "read_only": "on"})
+    assert response.status_code == 200
+    raw = re.search(rb'data-testid="new-token">(pdo_[^<]+)<', response.content).group(1).decode()
+    token = ApiToken.objects.get(token_hash=hash_token(raw))
+    assert token.user == personas["carol"] and token.read_only
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    assert api.get("/api/v1/openapi.json").status_code == 200
+    assert raw.encode() not in client.get("/accounts/").content  # shown once only
+    client.post(f"/accounts/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    # carol cannot revoke bob's token
+    bob_token = ApiToken.objects.create(user=personas["bob"], name="b", prefix="pdo_x", token_hash="f" * 64)
+    client.post(f"/accounts/tokens/{bob_token.pk}/revoke/")
+    bob_token.refresh_from_db()
+    assert bob_token.revoked_at is None
+
+
+def test_token_needs_a_name(personas, client):
+    client.force_login(personas["carol"])
+    response = client.post("/accounts/", {"name": ""})
+    assert response.status_code == 400
+    assert b"This field is required" in response.content
+
+
+@pytest.mark.parametrize(("who", "status"), [("dave", 403), ("carol", 403), ("olga", 200), ("root", 200)])
+def test_only_product_operations_and_admins_edit_the_catalog(personas, make_product, client, who, status):
+    make_product("payments-api")
+    client.force_login(personas[who])
+    assert client.get("/products/new/").status_code == status
+    assert client.get("/products/payments-api/edit/").status_code == status
+    assert client.get("/products/payments-api/").status_code == 200
