@@ -11,8 +11,10 @@ from django.test import Client
 from tests.web.conftest import PASSWORD
 
 
-@pytest.mark.parametrize("path", ["/", "/activity/", "/facts/", "/standards/", "/products/new/",
-                                  "/products/payments-api/", "/accounts/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/activity/", "/facts/", "/standards/", "/products/new/", "/products/payments-api/", "/accounts/"],
+)
 def test_anonymous_users_are_sent_to_the_login_page(client, make_product, path):
     make_product("payments-api")
     response = client.get(path)
@@ -47,8 +49,9 @@ def test_login_with_csrf_token_works_and_is_audited_nowhere_else(personas):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/accounts/login/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
-    response = client.post("/accounts/login/", {"username": "carol", "password": PASSWORD,
-                                                "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/accounts/login/", {"username": "carol", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
 
@@ -87,8 +90,10 @@ def test_password_reset_sends_a_working_link(personas, client):
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
     assert b"Choose a new password" in form.content
-    response = client.post(form.redirect_chain[-1][0], {"new_password1": "Another-long-pass-42",
-                                                        "new_password2": "Another-long-pass-42"})
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Another-long-pass-42", "new_password2": "Another-long-pass-42"},
+    )
     assert response.status_code == 302
     assert client.login(username="carol", password="Another-long-pass-42")
 

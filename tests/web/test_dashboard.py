@@ -12,8 +12,15 @@ def portfolio(make_product, make_person):
     payments = Team.objects.create(slug="payments-dev", name="Payments dev", kind="build")
     support = Team.objects.create(slug="support", name="Support", kind="run")
     erin = make_person("erin@example.com", "Erin")
-    make_product("payments-api", name="Payments API", tier=1, stage="build", build_team=payments,
-                 run_team=support, tags=["pci", "payments"])
+    make_product(
+        "payments-api",
+        name="Payments API",
+        tier=1,
+        stage="build",
+        build_team=payments,
+        run_team=support,
+        tags=["pci", "payments"],
+    )
     make_product("ledger", name="Ledger", tier=2, stage="pilot", build_team=payments, tags=["finance"])
     make_product("search", name="Search", tier=3, stage="operate", run_lead=erin, tags=["pcix"])
     make_product("old-crm", name="Old CRM", tier=4, stage="retire")
@@ -28,22 +35,31 @@ def test_board_groups_products_by_stage(client, personas, portfolio):
     response = client.get("/")
     assert response.status_code == 200
     columns = {c["stage"]: [p.slug for p in c["items"]] for c in response.context["columns"]}
-    assert columns == {"plan": [], "build": ["payments-api"], "pilot": ["ledger"], "warranty": [],
-                       "operate": ["search"], "retire": ["old-crm"]}
+    assert columns == {
+        "plan": [],
+        "build": ["payments-api"],
+        "pilot": ["ledger"],
+        "warranty": [],
+        "operate": ["search"],
+        "retire": ["old-crm"],
+    }
     assert dict(response.context["counts"])["build"] == 1
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("team=payments-dev", ["Payments API", "Ledger"]),
-    ("team=support", ["Payments API"]),
-    ("lead=erin@example.com", ["Search"]),
-    ("lead=bob", ["Payments API", "Ledger", "Old CRM"]),
-    ("tier=2", ["Ledger"]),
-    ("tag=pci", ["Payments API"]),  # not "pcix"
-    ("stage=retire", ["Old CRM"]),
-    ("q=ledg", ["Ledger"]),
-    ("tier=9", ["Payments API", "Ledger", "Search", "Old CRM"]),  # invalid filter is ignored
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("team=payments-dev", ["Payments API", "Ledger"]),
+        ("team=support", ["Payments API"]),
+        ("lead=erin@example.com", ["Search"]),
+        ("lead=bob", ["Payments API", "Ledger", "Old CRM"]),
+        ("tier=2", ["Ledger"]),
+        ("tag=pci", ["Payments API"]),  # not "pcix"
+        ("stage=retire", ["Old CRM"]),
+        ("q=ledg", ["Ledger"]),
+        ("tier=9", ["Payments API", "Ledger", "Search", "Old CRM"]),  # invalid filter is ignored
+    ],
+)
 def test_filters(client, personas, portfolio, query, expected):
     client.force_login(personas["dave"])
     response = client.get(f"/?view=list&{query}")
@@ -72,12 +88,16 @@ def test_board_shows_a_bounded_number_per_stage_with_a_link_to_the_rest(client, 
     assert b"All 12 in build" in response.content
 
 
-def test_query_count_does_not_grow_with_the_portfolio(client, personas, make_product,
-                                                      django_assert_max_num_queries):
+def test_query_count_does_not_grow_with_the_portfolio(
+    client, personas, make_product, django_assert_max_num_queries
+):
     team = Team.objects.create(slug="t", name="T", kind="build")
     for i in range(60):
-        make_product(f"p{i:02d}", stage=["plan", "build", "pilot", "warranty", "operate", "retire"][i % 6],
-                     build_team=team)
+        make_product(
+            f"p{i:02d}",
+            stage=["plan", "build", "pilot", "warranty", "operate", "retire"][i % 6],
+            build_team=team,
+        )
     client.force_login(personas["dave"])
     with django_assert_max_num_queries(20):
         assert client.get("/").status_code == 200
