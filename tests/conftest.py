@@ -39,3 +39,23 @@ def make_product(make_person: Callable[..., Any]) -> Callable[..., Any]:
         return Product.objects.create(slug=slug, **fields)
 
     return make
+
+
+@pytest.fixture
+def prodops(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Run the ``prodops`` CLI in-process: ``code, out, err = prodops("apply", "-f", path)``.
+
+    A management command run from argv closes every database connection when it ends;
+    on PostgreSQL that would drop the test's transaction, so the test keeps it open."""
+    from django.db import connections
+
+    from prodops.cli import main
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

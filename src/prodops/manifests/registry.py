@@ -17,7 +17,19 @@ Register in the owning app's ``AppConfig.ready()``::
     register_kind(StandardKind())
 
 Kinds are applied in ascending ``order`` (people before teams before standards before
-products), within one transaction owned by the caller.
+products), within one transaction owned by the caller. Orders in use: Person 10, Team 20,
+Standard 30, Product 40.
+
+Dry runs: the caller applies everything inside one transaction and rolls it back at the
+end, so a kind may write normally when ``dry_run`` is true (later documents of the same
+apply then see its objects, e.g. a product naming a team created two documents earlier).
+``dry_run`` only asks a kind to skip effects outside the database.
+
+Optional attributes a kind may add (the framework checks with ``getattr``):
+
+* ``metadata_model``: a pydantic model for ``metadata`` (default: the key field, required,
+  and an optional ``name``; other fields are errors).
+* ``description``: one line for the JSON Schema and the docs.
 """
 
 from __future__ import annotations
@@ -59,10 +71,16 @@ class Document:
 
 
 class Kind(Protocol):
+    """A top-level document kind. Optional: ``metadata_model``, ``description``."""
+
     name: str  # e.g. "Product"
     order: int  # lower applies first
-    spec_model: type[BaseModel]
     key_field: str  # the metadata field that identifies an object: "slug" or "email"
+
+    @property
+    def spec_model(self) -> type[BaseModel]:
+        """The pydantic model of ``spec`` (a plain class attribute satisfies this too)."""
+        ...
 
     def apply(self, doc: Document, *, actor: Actor, dry_run: bool) -> Outcome:
         """Create or update the object so it matches the document. Raise ManifestError
