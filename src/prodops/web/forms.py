@@ -88,3 +88,46 @@ class ProductForm(forms.Form):
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data.get("tags") or ""
         return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField()
+    title = forms.CharField(max_length=200)
+    url = forms.URLField(label="URL", required=False, max_length=500, assume_scheme="https")
+    owner_email = forms.EmailField(label="Owner (email)", required=False)
+    reviewed = forms.DateField(
+        label="Last reviewed", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from prodops.knowledge.models import doc_kinds
+
+        _choices(self, "kind", [(k, k.replace("_", " ")) for k in doc_kinds()])
+
+
+class RiskForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    likelihood = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(i, str(i)) for i in range(1, 6)],
+        initial=3,
+        help_text="1 (rare) to 5 (almost certain).",
+    )
+    impact = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(i, str(i)) for i in range(1, 6)],
+        initial=3,
+        help_text="1 (negligible) to 5 (severe).",
+    )
+    mitigation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    owner_email = forms.EmailField(label="Owner (email)", required=False)
+    next_review = forms.DateField(label="Next review", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class KnownErrorForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    symptom = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="What support sees.")
+    cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    workaround = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    defect_id = forms.CharField(label="Linked defect", required=False, max_length=100)

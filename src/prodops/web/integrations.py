@@ -89,29 +89,51 @@ class ServiceError(ValueError):
         self.field_errors = field_errors or {}
 
 
+FORM_FIELDS = {
+    "owners.build_lead": "build_lead",
+    "owners.run_lead": "run_lead",
+    "teams.build": "build_team",
+    "teams.run": "run_team",
+}
+
+
 def save_product(*, actor: Any, product: Product | None, data: dict[str, Any]) -> Product:
     """Create (``product`` None) or update a product through the catalog services."""
-    from django.core.exceptions import ValidationError
-
     from prodops.catalog import services as catalog
 
-    fields = {
-        "name": data["name"],
+    catalog_any: Any = catalog  # the services land with the catalog issue
+    changes = {
         "description": data.get("description", ""),
         "tier": data["tier"],
-        "build_lead": data["build_lead"],
-        "run_lead": data["run_lead"],
-        "build_team": data.get("build_team") or None,
-        "run_team": data.get("run_team") or None,
         "tags": data.get("tags", []),
+        "owners": {"build_lead": data["build_lead"], "run_lead": data["run_lead"]},
+        "teams": {"build": data.get("build_team") or None, "run": data.get("run_team") or None},
     }
     try:
         if product is None:
-            create: Any = getattr(catalog, "create_product")  # noqa: B009 - lands with the catalog services
-            return create(actor=actor, slug=data["slug"], **fields)
-        update: Any = getattr(catalog, "update_product")  # noqa: B009
-        return update(
-            actor=actor, product=product, expected_version=data.get("version"), **fields
+            from prodops.catalog.schemas import ProductSpec
+
+            if Product.objects.filter(slug=data["slug"]).exists():
+                raise ServiceError("taken", {"slug": ["A product with this slug already exists."]})
+            try:
+                spec = ProductSpec.model_validate(changes)
+            except ValueError as exc:
+                raise ServiceError(str(exc)) from None
+            created, _ = catalog_any.save_product(
+                actor=actor, slug=data["slug"], name=data["name"], spec=spec
+            )
+            return created
+        updated, _ = catalog_any.update_product(
+            actor=actor,
+            product=product,
+            changes={"name": data["name"], **changes},
+            expected_version=data.get("version"),
         )
-    except ValidationError as exc:
-        raise ServiceError("; ".join(exc.messages), getattr(exc, "message_dict", None)) from exc
+        return updated
+    except catalog_any.StaleVersion as exc:
+        raise ServiceError(
+            f"{exc} Reload the page to see the latest version, then make your change again."
+        ) from None
+    except catalog_any.CatalogError as exc:
+        field = FORM_FIELDS.get(exc.field, exc.field)
+        raise ServiceError(exc.message, {field: [exc.message]}) from None

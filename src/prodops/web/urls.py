@@ -11,5 +11,6 @@ urlpatterns = [
     path("products/new/", views.product_create, name="product-create"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),
+    path("products/<slug:slug>/add/<slug:section>/", views.section_add, name="section-add"),
     path("products/<slug:slug>/activity/", views.product_activity, name="product-activity"),
 ]

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from prodops.accounts.roles import can_contribute, can_edit_catalog, can_sign, products_for
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core.actors import Actor
-from prodops.web import integrations
+from prodops.web import integrations, sections
 from prodops.web.forms import PortfolioFilterForm, ProductForm
 
 BOARD_TILES = 8
@@ -97,6 +98,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         products_for(request.user).select_related("build_lead", "run_lead", "build_team", "run_team"),
         slug=slug,
     )
+    today = timezone.localdate()
     stages = list(DEFAULT_STAGES)
     current = stages.index(product.stage) if product.stage in stages else -1
     context = {
@@ -111,6 +113,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_edit": can_edit_catalog(request.user),
         "can_contribute": can_contribute(request.user),
         "can_sign": can_sign(request.user, product),
+        "sections": [sections.context(s, product, today=today) for s in sections.SECTIONS.values()],
         **integrations.product_sections(product, request.user),
     }
     return render(request, "web/product.html", context)
@@ -221,3 +224,69 @@ def _add_errors(form: Any, exc: integrations.ServiceError) -> None:
             placed = True
     if not placed:
         form.add_error(None, str(exc))
+
+
+def section_add(request: HttpRequest, slug: str, section: str) -> HttpResponse:
+    """Add a document, a risk or a known error; HTMX swaps the section in place, and
+    without JavaScript the form posts and comes back to the product page."""
+    spec = sections.SECTIONS.get(section)
+    if spec is None:
+        raise Http404("No such section.")
+    product = get_object_or_404(
+        products_for(request.user).select_related("build_lead", "run_lead"), slug=slug
+    )
+    require(can_contribute(request.user))
+    form = spec.form(request.POST or None, prefix=spec.name)
+    htmx = bool(request.headers.get("HX-Request"))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    spec.create(actor=_actor(request), product=product, data=form.cleaned_data)
+            except ValidationError as exc:
+                _add_validation_errors(form, exc)
+            else:
+                if not htmx:
+                    messages.success(request, f"Added to {spec.title.lower()}.")
+                    return redirect(f"{reverse('web:product', args=[product.slug])}#section-{spec.name}")
+                form = spec.form(prefix=spec.name)
+                response = _render_section(request, spec, product, form)
+                # Readiness, the checklist and the activity list depend on what changed.
+                response["HX-Trigger"] = "facts-changed"
+                return response
+        # HTMX swaps only 2xx responses by default; a plain form post gets a 400.
+        status = 200 if htmx else 400
+    if not htmx:
+        return (
+            redirect("web:product", slug=product.slug)
+            if request.method == "GET"
+            else _render_section(request, spec, product, form, status=status, full_page=True)
+        )
+    return _render_section(request, spec, product, form, status=status)
+
+
+def _render_section(
+    request: HttpRequest,
+    spec: Any,
+    product: Product,
+    form: Any,
+    *,
+    status: int = 200,
+    full_page: bool = False,
+) -> HttpResponse:
+    context = {
+        "product": product,
+        "can_contribute": can_contribute(request.user),
+        **sections.context(spec, product, form=form, today=timezone.localdate()),
+    }
+    template = "web/section_page.html" if full_page else "web/partials/section.html"
+    return render(request, template, context, status=status)
+
+
+def _add_validation_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

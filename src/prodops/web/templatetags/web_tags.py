@@ -19,3 +19,8 @@ def get(mapping: Any, key: Any) -> Any:
 def status_class(status: Any) -> str:
     value = str(status or "unknown").lower()
     return value if value in {"pass", "fail", "waived", "unknown"} else "neutral"
+
+
+@register.filter
+def stale(document: Any, today: Any) -> bool:
+    return bool(document.is_stale(today))
