@@ -329,6 +329,10 @@ class ModelSpec:
         """Expected failures in (t0, t1] given the data up to t0."""
         return float(self.mean_value(np.array(t1), theta) - self.mean_value(np.array(t0), theta))
 
+    def p_no_failure(self, t0: float, t1: float, theta: np.ndarray, data: Data) -> float:
+        """Probability of no failure in (t0, t1]: for an NHPP, e^-(m(t1) - m(t0))."""
+        return math.exp(-self.expected_between(t0, t1, theta, data))
+
     def remaining(self, theta: np.ndarray, data: Data) -> float | None:
         """Expected failures still to come after the end of observation."""
         if not self.finite:
@@ -464,7 +468,10 @@ class DelayedSShaped(ModelSpec):
         a, b = theta
         n, end = data.n, data.observed_until
         return float(
-            n * math.log(a) + 2 * n * math.log(b) + np.log(data.times).sum() - b * data.times.sum()
+            n * math.log(a)
+            + 2 * n * math.log(b)
+            + np.log(data.times).sum()
+            - b * data.times.sum()
             - a * float(_q(np.array(b * end)))
         )
 
@@ -497,7 +504,7 @@ class DelayedSShaped(ModelSpec):
         return np.asarray(np.log(_q(b * t)))
 
     def threshold_time(self, theta: np.ndarray, rate: float, data: Data) -> float:
-        a, b = theta
+        b = theta[1]
         peak_t = 1 / b
         if self.intensity(np.array(peak_t), theta) <= rate:
             return 0.0
@@ -551,7 +558,10 @@ class MusaOkumoto(ModelSpec):
         hess = np.array(
             [
                 [-n / b0**2, -end / (1 + v)],
-                [-end / (1 + v), -n / b1**2 + float(np.sum(t**2 / (1 + b1 * t) ** 2)) + b0 * end**2 / (1 + v) ** 2],
+                [
+                    -end / (1 + v),
+                    -n / b1**2 + float(np.sum(t**2 / (1 + b1 * t) ** 2)) + b0 * end**2 / (1 + v) ** 2,
+                ],
             ]
         )
         theta = np.array([b0, b1])
@@ -592,6 +602,11 @@ class JelinskiMoranda(ModelSpec):
     def expected_between(self, t0: float, t1: float, theta: np.ndarray, data: Data) -> float:
         big_n, phi = theta
         return float(max(big_n - data.n, 0.0) * -math.expm1(-phi * (t1 - t0)))
+
+    def p_no_failure(self, t0: float, t1: float, theta: np.ndarray, data: Data) -> float:
+        # The time to the next failure is exponential with rate phi (N - n).
+        big_n, phi = theta
+        return math.exp(-max(big_n - data.n, 0.0) * phi * (t1 - t0))
 
     def remaining(self, theta: np.ndarray, data: Data) -> float | None:
         return float(theta[0] - data.n)
@@ -731,7 +746,6 @@ def forecast(result: Fit, *, threshold: float, horizon: float) -> Forecast:
     rem_se = None
     if remaining is not None:
         rem_se = _delta_se(lambda th: spec.remaining(th, data) or 0.0, theta, result.cov)
-    expected = spec.expected_between(now, now + horizon, theta, data)
     return Forecast(
         model=result.model,
         threshold=threshold,
@@ -743,7 +757,7 @@ def forecast(result: Fit, *, threshold: float, horizon: float) -> Forecast:
         expected_remaining=remaining,
         expected_remaining_stderr=rem_se,
         horizon=horizon,
-        p_no_failure=math.exp(-expected),
+        p_no_failure=spec.p_no_failure(now, now + horizon, theta, data),
     )
 
 
@@ -766,7 +780,11 @@ class Estimate:
 
     def data_dict(self) -> dict[str, Any]:
         if isinstance(self.data, FailureTimes):
-            return {"kind": "failure-times", "failures": self.data.n, "observed_until": _r(self.data.observed_until)}
+            return {
+                "kind": "failure-times",
+                "failures": self.data.n,
+                "observed_until": _r(self.data.observed_until),
+            }
         return {
             "kind": "grouped",
             "failures": self.data.n,
@@ -794,11 +812,20 @@ class Estimate:
 def estimate(
     data: Data, *, models: Sequence[str] = ("go", "mo", "dss", "jm"), threshold: float, horizon: float
 ) -> Estimate:
-    """Fit every requested model, choose the one with the smallest AIC, and forecast."""
+    """Fit every requested model, choose the one with the smallest AIC, and forecast.
+
+    Data whose Laplace statistic is not negative show no sign of growth at all; then no
+    model is used, whatever its likelihood says."""
     names = [MODEL_CODES.get(m, m) for m in models]
     fits: list[Fit] = []
     errors: dict[str, str] = {}
+    trend = laplace_test(data)
     for name in names:
+        if trend is not None and trend.statistic >= 0:
+            # A model may still have a finite MLE here (the S-shaped one on flat data),
+            # but its forecast would be a guess about growth the data do not show.
+            errors[name] = NO_GROWTH
+            continue
         try:
             fits.append(MODELS[name].fit(data))
         except NoFiniteMLE:
@@ -809,7 +836,7 @@ def estimate(
     fc = forecast(selected, threshold=threshold, horizon=horizon) if selected else None
     return Estimate(
         data=data,
-        trend=laplace_test(data),
+        trend=trend,
         fits=fits,
         errors=errors,
         selected=selected,
