@@ -15,16 +15,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from prodops.warranty import srgm  # noqa: E402
+from prodops.warranty import srgm
 
 N = 10_000
 REPEAT = 20
 
 
 def data() -> srgm.FailureTimes:
-    # Goel-Okumoto with a = 12,000 and b = 0.01 per day, observed for 180 days.
+    # A Goel-Okumoto process with b = 0.01 per day observed for 180 days; given the
+    # count, its failure times are independent truncated exponentials.
     rng = np.random.default_rng(1)
-    a, b, end = 12_000.0, 0.01, 180.0
+    b, end = 0.01, 180.0
     u = rng.random(N)
     times = np.sort(-np.log1p(u * math.expm1(-b * end)) / b)
     return srgm.FailureTimes.of(times, end)
