@@ -32,3 +32,25 @@ def test_log_in_and_see_the_dashboard(page, personas, make_product):
     page.get_by_label("Tier").select_option("2")
     expect(board.get_by_role("link", name="Payments API")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"tier=2"))
+
+
+def test_create_a_product_with_both_leads(page, personas, sign_in):
+    from playwright.sync_api import expect
+
+    sign_in(page, personas["olga"])
+    page.goto("/")
+    page.get_by_role("link", name="New product").click()
+    page.get_by_label("Slug").fill("payments-api")
+    page.get_by_label("Name").fill("Payments API")
+    page.get_by_label("Build lead (email)").fill("alice@example.com")
+    page.get_by_role("button", name="Create product").click()
+    # the run lead is missing: the form says so next to the field and keeps the input
+    expect(page.locator("#id_run_lead_errors")).to_contain_text("This field is required")
+    expect(page.get_by_label("Name")).to_have_value("Payments API")
+    page.get_by_label("Run lead (email)").fill("bob@example.com")
+    page.get_by_role("button", name="Create product").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Payments API")
+    owners = page.get_by_role("region", name="Owners")
+    expect(owners).to_contain_text("Build lead")
+    expect(owners).to_contain_text("alice@example.com")
+    expect(owners).to_contain_text("bob@example.com")

@@ -100,8 +100,8 @@ FORM_FIELDS = {
 def save_product(*, actor: Any, product: Product | None, data: dict[str, Any]) -> Product:
     """Create (``product`` None) or update a product through the catalog services."""
     from prodops.catalog import services as catalog
+    from prodops.catalog.schemas import ProductSpec
 
-    catalog_any: Any = catalog  # the services land with the catalog issue
     changes = {
         "description": data.get("description", ""),
         "tier": data["tier"],
@@ -111,29 +111,25 @@ def save_product(*, actor: Any, product: Product | None, data: dict[str, Any]) -
     }
     try:
         if product is None:
-            from prodops.catalog.schemas import ProductSpec
-
             if Product.objects.filter(slug=data["slug"]).exists():
                 raise ServiceError("taken", {"slug": ["A product with this slug already exists."]})
             try:
                 spec = ProductSpec.model_validate(changes)
             except ValueError as exc:
                 raise ServiceError(str(exc)) from None
-            created, _ = catalog_any.save_product(
-                actor=actor, slug=data["slug"], name=data["name"], spec=spec
-            )
+            created, _ = catalog.save_product(actor=actor, slug=data["slug"], name=data["name"], spec=spec)
             return created
-        updated, _ = catalog_any.update_product(
+        updated, _ = catalog.update_product(
             actor=actor,
             product=product,
             changes={"name": data["name"], **changes},
             expected_version=data.get("version"),
         )
         return updated
-    except catalog_any.StaleVersion as exc:
+    except catalog.StaleVersion as exc:
         raise ServiceError(
             f"{exc} Reload the page to see the latest version, then make your change again."
         ) from None
-    except catalog_any.CatalogError as exc:
+    except catalog.CatalogError as exc:
         field = FORM_FIELDS.get(exc.field, exc.field)
         raise ServiceError(exc.message, {field: [exc.message]}) from None
