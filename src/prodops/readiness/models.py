@@ -1,1 +1,129 @@
-from django.db import models  # noqa: F401
+"""Standards, evaluation results with their history, attestations and waivers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from prodops.catalog.models import SLUG_VALIDATOR, Person, Product
+
+
+class Standard(models.Model):
+    """A versioned definition of done for every stage. ``spec`` is the manifest's spec
+    (criteria, optional stages); ``version`` grows by one each time the spec changes."""
+
+    slug = models.CharField(max_length=63, unique=True, validators=[SLUG_VALIDATOR])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    spec = models.JSONField(default=dict)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the canonical spec.")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+
+class ProductEvaluation(models.Model):
+    """The latest evaluation of one product against its standard.
+
+    ``results`` maps criterion id → ``{status, value, message, since}`` (``since``: when
+    the status last changed). One row per product keeps a full re-evaluation of a large
+    portfolio to a few thousand row updates; the history lives in EvaluationChange.
+    """
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="evaluation")
+    standard = models.CharField(max_length=63)
+    standard_version = models.PositiveIntegerField()
+    evaluated_at = models.DateTimeField()
+    results = models.JSONField(default=dict)
+    next_gate = models.CharField(max_length=32, blank=True, default="")
+    ready = models.BooleanField(default=False, help_text="Ready to enter the next stage.")
+    counts = models.JSONField(default=dict, help_text="status → number of criteria.")
+
+    class Meta:
+        indexes = [models.Index(fields=["ready", "next_gate"], name="readiness_ready_gate")]
+
+    def __str__(self) -> str:
+        return f"{self.product} @ {self.evaluated_at:%Y-%m-%d %H:%M}"
+
+
+class EvaluationChange(models.Model):
+    """History: a criterion's status changed for a product (``old_status`` empty: the
+    criterion was evaluated for the first time after the product was first evaluated)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="evaluation_changes")
+    criterion = models.CharField(max_length=100)
+    gate = models.CharField(max_length=32)
+    old_status = models.CharField(max_length=16, blank=True, default="")
+    new_status = models.CharField(max_length=16)
+    value = models.JSONField(null=True, blank=True)
+    message = models.TextField(blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["product", "-at"], name="readiness_change_product_at")]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.criterion}: {self.old_status or '-'} → {self.new_status}"
+
+
+class Attestation(models.Model):
+    """A person in the criterion's role vouches for it, with evidence, until it expires."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attestations")
+    criterion = models.CharField(max_length=100)
+    role = models.CharField(max_length=80)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT)
+    actor = models.CharField(max_length=254, help_text="Who attested, as recorded in the audit log.")
+    override = models.BooleanField(default=False, help_text="An admin attested in place of the role.")
+    evidence_url = models.URLField(max_length=500)
+    comment = models.TextField(blank=True, default="")
+    attested_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-attested_at", "-id"]
+        indexes = [models.Index(fields=["product", "criterion", "-attested_at"], name="readiness_attest_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.criterion} by {self.actor}"
+
+
+class Waiver(models.Model):
+    """Risk acceptance for one failing criterion, signed by both leads, until it expires."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="waivers")
+    criterion = models.CharField(max_length=100)
+    reason = models.TextField()
+    risk = models.CharField(max_length=200, blank=True, default="", help_text="A linked risk (id or URL).")
+    expires_at = models.DateTimeField()
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField()
+    build_lead_signed_by = models.CharField(max_length=254, blank=True, default="")
+    build_lead_signed_at = models.DateTimeField(null=True, blank=True)
+    build_lead_override = models.BooleanField(default=False)
+    run_lead_signed_by = models.CharField(max_length=254, blank=True, default="")
+    run_lead_signed_at = models.DateTimeField(null=True, blank=True)
+    run_lead_override = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=254, blank=True, default="")
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["product", "criterion"], name="readiness_waiver_lookup")]
+
+    def __str__(self) -> str:
+        return f"waiver {self.pk}: {self.product} {self.criterion} until {self.expires_at:%Y-%m-%d}"
+
+    @property
+    def signed(self) -> bool:
+        return self.build_lead_signed_at is not None and self.run_lead_signed_at is not None

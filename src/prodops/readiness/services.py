@@ -1,1 +1,623 @@
-"""Business logic of this app: every write and every decision goes through here."""
+"""Readiness: standards, evaluation, custom facts, attestations and waivers.
+
+Every write takes an ``actor``, records the change in the audit log and, when it feeds
+facts, sends ``facts_changed``. Shells own the transaction.
+
+Main entry points (all keyword-only):
+
+* ``apply_standard(actor, slug, name, spec)`` — create or update a standard (rules are
+  compiled and checked first; ``StandardError`` names the criterion and position).
+* ``get_standard(slug)`` → ``CompiledStandard``, compiled once per standard version.
+* ``evaluate_products(product_ids=None)`` → ``{product_id: Readiness}``, stored with history.
+* ``product_readiness(product, gate=None)`` → ``Readiness`` for the gate (default: the next
+  stage), computed fresh, so an expired waiver or attestation stops counting at once.
+* ``product_facts(product)``, ``set_custom_facts(actor, product, facts)``.
+* ``attest(actor, product, criterion_id, evidence_url, comment)``.
+* ``create_waiver(...)``, ``sign_waiver(actor, waiver)``, ``revoke_waiver(...)``,
+  ``expiring_waivers(within)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.utils import timezone
+from pydantic import ValidationError
+
+from prodops.audit.services import record
+from prodops.catalog.models import Product
+from prodops.core import facts as fact_registry
+from prodops.core.actors import Actor
+from prodops.core.signals import notify_facts_changed
+from prodops.readiness import rules
+from prodops.readiness.models import Attestation, EvaluationChange, ProductEvaluation, Standard, Waiver
+from prodops.readiness.rules import CompiledStandard, Result, RuleError
+from prodops.readiness.spec import StandardSpec, dump
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STANDARD_PATH = Path(__file__).parent / "standards" / "default.yaml"
+DEFAULT_SLUG = "default"
+CHUNK = 2000  # products per batch: well under SQLite's limit on query parameters
+
+
+class ReadinessError(ValueError):
+    """Bad input to a readiness service; ``field`` names the offending field."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(PermissionError):
+    """The actor may not do this (e.g. sign a waiver without being one of the leads)."""
+
+
+# --- who is who ---------------------------------------------------------------------------
+
+
+def is_admin(actor: Actor) -> bool:
+    return bool(actor.user is not None and getattr(actor.user, "is_superuser", False))
+
+
+def lead_roles(*, actor: Actor, product: Product) -> set[str]:
+    """The lead roles the actor holds on the product, matched by email (case-insensitive)."""
+    email = actor.email
+    roles: set[str] = set()
+    if email and product.build_lead.email.lower() == email:
+        roles.add("build_lead")
+    if email and product.run_lead.email.lower() == email:
+        roles.add("run_lead")
+    return roles
+
+
+# --- standards ----------------------------------------------------------------------------
+
+
+def parse_standard_spec(data: Any) -> StandardSpec:
+    """Validate a spec; raise ReadinessError naming the field (``spec.criteria[3].gate``)."""
+    try:
+        return StandardSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = "spec" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+        raise ReadinessError(f"{loc}: {err['msg']}", field=loc) from None
+
+
+def fact_catalog() -> rules.FactCatalog:
+    return rules.FactCatalog([rules.FactName(s.name, s.type) for s in fact_registry.specs()])
+
+
+def compile_spec(*, slug: str, version: int, spec: StandardSpec) -> CompiledStandard:
+    """Compile every rule; raise ReadinessError naming the criterion, field and position."""
+    criteria = [c.to_criterion() for c in spec.criteria]
+    try:
+        return rules.compile_standard(
+            slug=slug, version=version, stages=spec.stage_list, criteria=criteria, catalog=fact_catalog()
+        )
+    except RuleError as exc:
+        index = next(i for i, c in enumerate(criteria) if c.id == exc.criterion_id)
+        raise ReadinessError(str(exc), field=f"spec.criteria[{index}].rule") from None
+
+
+def spec_digest(spec: StandardSpec) -> str:
+    return hashlib.sha256(json.dumps(dump(spec), sort_keys=True).encode()).hexdigest()
+
+
+def apply_standard(
+    *, actor: Actor, slug: str, name: str, spec: StandardSpec | dict[str, Any], dry_run: bool = False
+) -> str:
+    """Create or update a standard so it matches the spec: ``created``, ``updated`` or
+    ``unchanged``. The version grows only when the spec changes. Products on this
+    standard are re-evaluated (through ``facts_changed``)."""
+    parsed = spec if isinstance(spec, StandardSpec) else parse_standard_spec(spec)
+    digest = spec_digest(parsed)
+    existing = Standard.objects.filter(slug=slug).first()
+    version = 1 if existing is None else existing.version + (existing.digest != digest)
+    compile_spec(slug=slug, version=version, spec=parsed)  # refuse bad rules before writing
+    if existing is not None and existing.digest == digest and existing.name == name:
+        return "unchanged"
+    if dry_run:
+        return "created" if existing is None else "updated"
+    fields = {
+        "name": name, "description": parsed.description, "spec": dump(parsed), "digest": digest, "version": version,
+    }
+    if existing is None:
+        obj = Standard.objects.create(slug=slug, **fields)
+        record(actor=actor, action="standard.create", obj=obj, changes={"version": [None, version]})
+        outcome = "created"
+    else:
+        before = {"name": existing.name, "version": existing.version}
+        for key, value in fields.items():
+            setattr(existing, key, value)
+        existing.save()
+        obj = existing
+        record(actor=actor, action="standard.update", obj=obj,
+               changes={"name": [before["name"], name], "version": [before["version"], version]})
+        outcome = "updated"
+    notify_facts_changed(list(Product.objects.filter(standard=slug).values_list("pk", flat=True)))
+    return outcome
+
+
+def default_standard_document() -> dict[str, Any]:
+    """The default standard shipped with the package, as a manifest document."""
+    return dict(yaml.safe_load(DEFAULT_STANDARD_PATH.read_text()))
+
+
+@lru_cache(maxsize=64)
+def _compiled(slug: str, version: int, digest: str, spec_json: str) -> CompiledStandard:
+    spec = StandardSpec.model_validate(json.loads(spec_json))
+    return compile_spec(slug=slug, version=version, spec=spec)
+
+
+def _packaged_default() -> tuple[str, int, str, str]:
+    doc = default_standard_document()
+    spec = StandardSpec.model_validate(doc["spec"])
+    return DEFAULT_SLUG, 0, spec_digest(spec), json.dumps(dump(spec), sort_keys=True)
+
+
+def get_standard(slug: str) -> CompiledStandard:
+    """The compiled standard (cached per version). The default standard falls back to the
+    packaged one (version 0) until one is applied. Unknown slug → ReadinessError."""
+    row = Standard.objects.filter(slug=slug).values_list("version", "digest", "spec").first()
+    if row is not None:
+        return _compiled(slug, row[0], row[1], json.dumps(row[2], sort_keys=True))
+    if slug == DEFAULT_SLUG:
+        return _compiled(*_packaged_default())
+    raise ReadinessError(f"no standard named {slug!r}", field="standard")
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+@dataclass
+class CriterionStatus:
+    id: str
+    title: str
+    gate: str
+    area: str
+    severity: str
+    kind: str  # rule | attest
+    rule: str | None
+    role: str | None
+    status: str
+    value: Any
+    message: str
+    why: str
+    fix: str
+
+
+@dataclass
+class Readiness:
+    """Readiness of one product for one gate (cumulative: that gate and all earlier)."""
+
+    product_id: int
+    product: str  # slug
+    stage: str
+    gate: str | None
+    ready: bool
+    standard: str
+    standard_version: int
+    evaluated_at: datetime
+    criteria: list[CriterionStatus] = field(default_factory=list)
+    blockers: list[CriterionStatus] = field(default_factory=list)
+
+    def by_gate(self) -> dict[str, list[CriterionStatus]]:
+        groups: dict[str, list[CriterionStatus]] = {}
+        for c in self.criteria:
+            groups.setdefault(c.gate, []).append(c)
+        return groups
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(rules.STATUSES, 0)
+        for c in self.criteria:
+            out[c.status] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evaluated_at"] = self.evaluated_at.isoformat()
+        data["counts"] = self.counts()
+        return data
+
+
+def _readiness(
+    *, product_id: int, slug: str, stage: str, gate: str | None, standard: CompiledStandard,
+    results: Sequence[Result], now: datetime,
+) -> Readiness:
+    gates = set(standard.gates_up_to(gate)) if gate else set()
+    criteria: list[CriterionStatus] = []
+    for res in results:
+        crit = standard.by_id[res.id].criterion
+        if crit.gate not in gates:
+            continue
+        criteria.append(CriterionStatus(
+            id=crit.id, title=crit.title, gate=crit.gate, area=crit.area, severity=crit.severity,
+            kind="rule" if crit.rule is not None else "attest", rule=crit.rule,
+            role=crit.attest.role if crit.attest else None,
+            status=res.status, value=res.value, message=res.message, why=crit.why, fix=crit.fix,
+        ))
+    blockers = [c for c in criteria if c.severity == "blocking" and c.status not in rules.OK_STATUSES]
+    return Readiness(
+        product_id=product_id, product=slug, stage=stage, gate=gate, ready=gate is not None and not blockers,
+        standard=standard.slug, standard_version=standard.version, evaluated_at=now,
+        criteria=criteria, blockers=blockers,
+    )
+
+
+def _latest_attestations(ids: Sequence[int]) -> dict[int, dict[str, rules.AttestationInfo]]:
+    out: dict[int, dict[str, rules.AttestationInfo]] = {}
+    rows = (
+        Attestation.objects.filter(product_id__in=ids)
+        .order_by("product_id", "criterion", "-attested_at", "-id")
+        .values_list("product_id", "criterion", "actor", "attested_at", "expires_at", "evidence_url")
+    )
+    for pid, crit, actor, at, expires, evidence in rows:
+        per = out.setdefault(pid, {})
+        if crit not in per:
+            per[crit] = rules.AttestationInfo(by=actor, at=at, expires_at=expires, evidence=evidence)
+    return out
+
+
+def _active_waivers(ids: Sequence[int], now: datetime) -> dict[int, dict[str, rules.WaiverInfo]]:
+    out: dict[int, dict[str, rules.WaiverInfo]] = {}
+    rows = (
+        Waiver.objects.filter(
+            product_id__in=ids, revoked_at__isnull=True, expires_at__gt=now,
+            build_lead_signed_at__isnull=False, run_lead_signed_at__isnull=False,
+        )
+        .order_by("expires_at")
+        .values_list("product_id", "criterion", "pk", "expires_at", "reason")
+    )
+    for pid, crit, pk, expires, reason in rows:
+        out.setdefault(pid, {})[crit] = rules.WaiverInfo(id=pk, expires_at=expires, reason=reason)
+    return out
+
+
+def _standard_for(slug: str, cache: dict[str, CompiledStandard]) -> CompiledStandard:
+    if slug not in cache:
+        try:
+            cache[slug] = get_standard(slug)
+        except ReadinessError:
+            log.warning("product names unknown standard %r; evaluating against the default", slug)
+            cache[slug] = get_standard(DEFAULT_SLUG)
+    return cache[slug]
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def evaluate_products(
+    *, product_ids: Sequence[int] | None = None, now: datetime | None = None, persist: bool = True
+) -> dict[int, Readiness]:
+    """Evaluate products (all when ``product_ids`` is None) against their standards, in
+    batches: facts, attestations and waivers are fetched per batch, never per product.
+    With ``persist``, the results are stored and every status change becomes a history
+    row. Returns each product's readiness for its next stage."""
+    now = now or timezone.now()
+    qs = Product.objects.all() if product_ids is None else Product.objects.filter(pk__in=list(product_ids))
+    rows = list(qs.order_by("pk").values_list("pk", "slug", "tier", "stage", "standard"))
+    cache: dict[str, CompiledStandard] = {}
+    out: dict[int, Readiness] = {}
+    for chunk in _chunks(rows, CHUNK):
+        ids = [r[0] for r in chunk]
+        facts = fact_registry.compute(ids, now)
+        attestations = _latest_attestations(ids)
+        waivers = _active_waivers(ids, now)
+        evaluated: dict[int, tuple[CompiledStandard, list[Result]]] = {}
+        for pid, slug, tier, stage, std_slug in chunk:
+            standard = _standard_for(std_slug, cache)
+            results = rules.evaluate_product(
+                standard, facts=facts.get(pid, {}), tier=tier, now=now,
+                attestations=attestations.get(pid), waivers=waivers.get(pid),
+            )
+            evaluated[pid] = (standard, results)
+            out[pid] = _readiness(
+                product_id=pid, slug=slug, stage=stage, gate=standard.next_stage(stage),
+                standard=standard, results=results, now=now,
+            )
+        if persist:
+            _persist(evaluated, out, now)
+    return out
+
+
+def _persist(
+    evaluated: dict[int, tuple[CompiledStandard, list[Result]]], readiness: dict[int, Readiness], now: datetime
+) -> None:
+    existing = {
+        e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in=list(evaluated))
+    }
+    creates: list[ProductEvaluation] = []
+    updates: list[ProductEvaluation] = []
+    unchanged: list[int] = []
+    changes: list[EvaluationChange] = []
+    for pid, (standard, results) in evaluated.items():
+        old = existing.get(pid)
+        old_results: dict[str, Any] = old.results if old is not None else {}
+        new_results: dict[str, Any] = {}
+        for res in results:
+            prev = old_results.get(res.id)
+            same = prev is not None and prev.get("status") == res.status
+            new_results[res.id] = {
+                "status": res.status, "value": res.value, "message": res.message,
+                "since": prev["since"] if same and prev else now.isoformat(),
+            }
+            if old is not None and not same:
+                changes.append(EvaluationChange(
+                    product_id=pid, criterion=res.id, gate=standard.by_id[res.id].criterion.gate,
+                    old_status=prev["status"] if prev else "", new_status=res.status,
+                    value=res.value, message=res.message, at=now,
+                ))
+        ready = readiness[pid]
+        fields = {
+            "standard": standard.slug, "standard_version": standard.version, "evaluated_at": now,
+            "results": new_results, "next_gate": ready.gate or "", "ready": ready.ready,
+            "counts": ready.counts(),
+        }
+        if old is None:
+            creates.append(ProductEvaluation(product_id=pid, **fields))
+        elif (old.results, old.standard, old.standard_version, old.ready) == (
+            new_results, standard.slug, standard.version, ready.ready
+        ):
+            unchanged.append(pid)
+        else:
+            for key, value in fields.items():
+                setattr(old, key, value)
+            updates.append(old)
+    if creates:
+        ProductEvaluation.objects.bulk_create(creates, batch_size=500)
+    if updates:
+        ProductEvaluation.objects.bulk_update(
+            updates, ["standard", "standard_version", "evaluated_at", "results", "next_gate", "ready", "counts"],
+            batch_size=500,
+        )
+    if unchanged:
+        ProductEvaluation.objects.filter(product_id__in=unchanged).update(evaluated_at=now)
+    if changes:
+        EvaluationChange.objects.bulk_create(changes, batch_size=1000)
+
+
+def product_readiness(*, product: Product, gate: str | None = None, now: datetime | None = None) -> Readiness:
+    """Readiness of a product for a gate, computed now (not stored). ``gate`` defaults to
+    the stage after the product's current one; the criteria listed are those of that
+    gate and every earlier one (gates are cumulative). Use the last stage (``retire``)
+    to list every criterion. Raises ReadinessError for a gate the standard lacks."""
+    now = now or timezone.now()
+    standard = _standard_for(product.standard, {})
+    if gate is None:
+        gate = standard.next_stage(product.stage)
+    elif gate not in standard.stages[1:]:
+        raise ReadinessError(
+            f"{gate!r} is not a gate of standard {standard.slug!r}; gates are {', '.join(standard.stages[1:])}",
+            field="gate",
+        )
+    facts = fact_registry.compute([product.pk], now).get(product.pk, {})
+    results = rules.evaluate_product(
+        standard, facts=facts, tier=product.tier, now=now,
+        attestations=_latest_attestations([product.pk]).get(product.pk),
+        waivers=_active_waivers([product.pk], now).get(product.pk),
+    )
+    return _readiness(
+        product_id=product.pk, slug=product.slug, stage=product.stage, gate=gate,
+        standard=standard, results=results, now=now,
+    )
+
+
+def evaluation_history(*, product: Product, limit: int = 100) -> list[EvaluationChange]:
+    return list(EvaluationChange.objects.filter(product=product)[:limit])
+
+
+# --- facts --------------------------------------------------------------------------------
+
+
+def product_facts(*, product: Product, now: datetime | None = None) -> dict[str, Any]:
+    """Every known fact of a product, by name, as JSON-compatible values."""
+    values = fact_registry.compute([product.pk], now or timezone.now()).get(product.pk, {})
+    return {name: rules.jsonable(values[name]) for name in sorted(values)}
+
+
+_CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
+
+
+def set_custom_facts(
+    *, actor: Actor, product: Product, facts: dict[str, Any], replace: bool = False
+) -> dict[str, Any]:
+    """Set custom facts (``custom.<key>``). A null value removes the key; with
+    ``replace``, keys not given are removed. Returns the product's custom facts."""
+    for key, value in facts.items():
+        if not _CUSTOM_KEY.match(str(key)):
+            raise ReadinessError(
+                f"facts.{key}: a custom fact key is 1-100 letters, digits, '_' or '-'", field=f"facts.{key}"
+            )
+        if not isinstance(value, str | int | float | bool | list | dict | type(None)):
+            raise ReadinessError(f"facts.{key}: a value must be JSON", field=f"facts.{key}")
+    before = dict(product.facts or {})
+    after = {} if replace else dict(before)
+    for key, value in facts.items():
+        if value is None:
+            after.pop(key, None)
+        else:
+            after[key] = value
+    if after == before:
+        return after
+    Product.objects.filter(pk=product.pk).update(facts=after, version=product.version + 1)
+    product.facts = after
+    product.version += 1
+    changed = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    record(actor=actor, action="product.facts", obj=product, product=product, changes=changed)
+    notify_facts_changed([product.pk])
+    return after
+
+
+# --- attestations ------------------------------------------------------------------------
+
+
+def _attest_role_holder(*, actor: Actor, product: Product, role: str) -> Any:
+    """The Person who holds ``role`` on the product and is the actor, or None."""
+    from prodops.catalog.models import Person, Team
+
+    email = actor.email
+    if not email:
+        return None
+    if role == "build_lead":
+        return product.build_lead if product.build_lead.email.lower() == email else None
+    if role == "run_lead":
+        return product.run_lead if product.run_lead.email.lower() == email else None
+    team: Team | None
+    if role == "build_team":
+        team = product.build_team
+    elif role == "run_team":
+        team = product.run_team
+    else:
+        team = Team.objects.filter(slug=role.removeprefix("team:")).first()
+    if team is None:
+        return None
+    return Person.objects.filter(teams=team, email__iexact=email).first()
+
+
+def attest(
+    *, actor: Actor, product: Product, criterion_id: str, evidence_url: str, comment: str = "",
+    now: datetime | None = None,
+) -> Attestation:
+    """Record an attestation for an ``attest`` criterion of the product's standard. Only
+    a holder of the criterion's role may attest; an admin may, recorded as an override."""
+    now = now or timezone.now()
+    standard = get_standard(product.standard)
+    cc = standard.by_id.get(criterion_id)
+    if cc is None or cc.criterion.attest is None:
+        raise ReadinessError(
+            f"{criterion_id!r} is not an attestation criterion of standard {standard.slug!r}", field="criterion"
+        )
+    if not re.match(r"^https?://\S+$", evidence_url or ""):
+        raise ReadinessError("evidence_url must be an http(s) link to the evidence", field="evidence_url")
+    role = cc.criterion.attest.role
+    person = _attest_role_holder(actor=actor, product=product, role=role)
+    override = False
+    if person is None:
+        if not is_admin(actor):
+            raise NotAllowed(f"only the {role.replace('_', ' ')} of {product.slug} may attest {criterion_id!r}")
+        override = True
+    every = cc.criterion.attest.every
+    obj = Attestation.objects.create(
+        product=product, criterion=criterion_id, role=role, person=person, actor=actor.label,
+        override=override, evidence_url=evidence_url, comment=comment, attested_at=now,
+        expires_at=now + every if every else None,
+    )
+    record(actor=actor, action="attestation.override" if override else "attestation.create", obj=obj,
+           product=product, changes={"criterion": [None, criterion_id], "evidence_url": [None, evidence_url]})
+    notify_facts_changed([product.pk])
+    return obj
+
+
+# --- waivers ------------------------------------------------------------------------------
+
+
+def _sign(waiver: Waiver, *, actor: Actor, roles: set[str], override: bool, now: datetime) -> list[str]:
+    signed = []
+    for role in sorted(roles):
+        if getattr(waiver, f"{role}_signed_at") is None:
+            setattr(waiver, f"{role}_signed_at", now)
+            setattr(waiver, f"{role}_signed_by", actor.label)
+            setattr(waiver, f"{role}_override", override)
+            signed.append(role)
+    return signed
+
+
+def create_waiver(
+    *, actor: Actor, product: Product, criterion_id: str, reason: str, expires_at: datetime,
+    risk: str = "", now: datetime | None = None,
+) -> Waiver:
+    """Propose a waiver of one criterion until ``expires_at`` (at most
+    ``PRODOPS_WAIVER_MAX_DAYS`` ahead). Only the product's leads (or an admin) may; a lead
+    who creates a waiver signs it for their role. It counts once both leads signed."""
+    now = now or timezone.now()
+    standard = get_standard(product.standard)
+    if criterion_id not in standard.by_id:
+        raise ReadinessError(f"{criterion_id!r} is not a criterion of standard {standard.slug!r}", field="criterion")
+    if not reason.strip():
+        raise ReadinessError("a waiver needs a reason", field="reason")
+    max_days = settings.PRODOPS_WAIVER_MAX_DAYS
+    if expires_at <= now:
+        raise ReadinessError("expires_at must be in the future", field="expires_at")
+    if expires_at > now + timedelta(days=max_days):
+        raise ReadinessError(f"a waiver lasts at most {max_days} days", field="expires_at")
+    roles = lead_roles(actor=actor, product=product)
+    if not roles and not is_admin(actor):
+        raise NotAllowed(f"only the build lead or the run lead of {product.slug} may propose a waiver")
+    waiver = Waiver(
+        product=product, criterion=criterion_id, reason=reason.strip(), risk=risk, expires_at=expires_at,
+        created_by=actor.label, created_at=now,
+        created_by_user=actor.user if actor.user is not None and actor.user.pk else None,
+    )
+    _sign(waiver, actor=actor, roles=roles, override=False, now=now)
+    waiver.save()
+    record(actor=actor, action="waiver.create", obj=waiver, product=product,
+           changes={"criterion": [None, criterion_id], "expires_at": [None, expires_at.isoformat()],
+                    "signed": [None, sorted(roles)]})
+    if waiver.signed:
+        notify_facts_changed([product.pk])
+    return waiver
+
+
+def sign_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) -> Waiver:
+    """Sign for the lead role(s) the actor holds. An admin who is not a lead signs every
+    missing role, recorded as an override."""
+    now = now or timezone.now()
+    product = waiver.product
+    if waiver.revoked_at is not None:
+        raise ReadinessError("this waiver was revoked", field="waiver")
+    if waiver.expires_at <= now:
+        raise ReadinessError("this waiver has expired", field="waiver")
+    roles = lead_roles(actor=actor, product=product)
+    override = False
+    if not roles:
+        if not is_admin(actor):
+            raise NotAllowed(f"only the build lead or the run lead of {product.slug} may sign its waivers")
+        roles, override = {"build_lead", "run_lead"}, True
+    signed = _sign(waiver, actor=actor, roles=roles, override=override, now=now)
+    if not signed:
+        raise ReadinessError("you have already signed this waiver", field="waiver")
+    waiver.save()
+    record(actor=actor, action="waiver.override" if override else "waiver.sign", obj=waiver, product=product,
+           changes={"signed": [None, signed]})
+    if waiver.signed:
+        notify_facts_changed([product.pk])
+    return waiver
+
+
+def revoke_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) -> Waiver:
+    roles = lead_roles(actor=actor, product=waiver.product)
+    if not roles and not is_admin(actor):
+        raise NotAllowed("only the product's leads may revoke its waivers")
+    if waiver.revoked_at is None:
+        waiver.revoked_at = now or timezone.now()
+        waiver.revoked_by = actor.label
+        waiver.save(update_fields=["revoked_at", "revoked_by"])
+        record(actor=actor, action="waiver.revoke", obj=waiver, product=waiver.product)
+        notify_facts_changed([waiver.product_id])
+    return waiver
+
+
+def expiring_waivers(*, within: timedelta, now: datetime | None = None) -> list[Waiver]:
+    """Signed, unrevoked waivers that expire within ``within`` from now."""
+    now = now or timezone.now()
+    return list(
+        Waiver.objects.filter(
+            revoked_at__isnull=True, expires_at__gt=now, expires_at__lte=now + within,
+            build_lead_signed_at__isnull=False, run_lead_signed_at__isnull=False,
+        ).select_related("product").order_by("expires_at", "id")
+    )

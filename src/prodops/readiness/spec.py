@@ -1,0 +1,142 @@
+"""The ``Standard`` manifest spec, validated with pydantic (no Django import).
+
+```yaml
+apiVersion: prodops/v1
+kind: Standard
+metadata: {slug: acme, name: ACME handover standard}
+spec:
+  description: ...                 # optional
+  stages: [plan, build, ...]       # optional; default: plan build pilot warranty operate retire
+  criteria:
+    - id: runbook                  # unique in the standard
+      title: A runbook exists
+      gate: pilot                  # the stage whose entry this criterion guards
+      area: documentation
+      severity: blocking           # or advisory
+      tiers: [1, 2]                # optional: applies to these tiers only
+      rule: docs.runbook.count > 0 # a CEL rule over facts ... or:
+      attest: {role: run_lead, every: 90d}
+      why: ...
+      fix: ...
+```
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from prodops.readiness.rules import ROLES_FIXED, Attest, Criterion, parse_duration
+
+DEFAULT_STAGES = ("plan", "build", "pilot", "warranty", "operate", "retire")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+_ROLE = re.compile(r"^team:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class AttestSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: str = Field(description="build_lead, run_lead, build_team, run_team, or team:<slug>.")
+    every: str | None = Field(default=None, description="How long an attestation lasts, e.g. 90d.")
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        if value not in ROLES_FIXED and not _ROLE.match(value):
+            raise ValueError(f"role must be one of {', '.join(ROLES_FIXED)} or team:<slug>, not {value!r}")
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+
+class CriterionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str = ""
+    gate: str
+    area: str = "general"
+    severity: Literal["blocking", "advisory"] = "blocking"
+    tiers: list[int] | None = None
+    rule: str | None = None
+    attest: AttestSpec | None = None
+    why: str = ""
+    fix: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("an id is lower-case letters, digits, '-', '_' and '.', at most 100 characters")
+        return value
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and (not value or any(t not in {1, 2, 3, 4} for t in value)):
+            raise ValueError("tiers is a non-empty list of tiers 1 to 4")
+        return value
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CriterionSpec:
+        if (self.rule is None) == (self.attest is None):
+            raise ValueError("a criterion has either a rule or an attest, not both or neither")
+        if self.rule is not None and not self.rule.strip():
+            raise ValueError("rule is empty")
+        return self
+
+    def to_criterion(self) -> Criterion:
+        return Criterion(
+            id=self.id,
+            gate=self.gate,
+            title=self.title or self.id,
+            area=self.area,
+            severity=self.severity,
+            tiers=tuple(self.tiers) if self.tiers else None,
+            rule=self.rule,
+            attest=Attest(self.attest.role, parse_duration(self.attest.every) if self.attest.every else None)
+            if self.attest
+            else None,
+            why=self.why,
+            fix=self.fix,
+        )
+
+
+class StandardSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    stages: list[str] | None = None
+    criteria: list[CriterionSpec]
+
+    @property
+    def stage_list(self) -> tuple[str, ...]:
+        return tuple(self.stages) if self.stages else DEFAULT_STAGES
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StandardSpec:
+        stages = self.stage_list
+        if len(set(stages)) != len(stages) or len(stages) < 2:
+            raise ValueError("stages must be at least two distinct names")
+        seen: set[str] = set()
+        for i, crit in enumerate(self.criteria):
+            if crit.id in seen:
+                raise ValueError(f"criteria[{i}].id: duplicate criterion id {crit.id!r}")
+            seen.add(crit.id)
+            if crit.gate not in stages[1:]:
+                raise ValueError(
+                    f"criteria[{i}].gate: {crit.gate!r} is not a gate; gates are {', '.join(stages[1:])}"
+                )
+        return self
+
+
+def dump(spec: StandardSpec) -> dict[str, Any]:
+    """The spec as plain data with defaults omitted (what export writes back)."""
+    return spec.model_dump(mode="json", exclude_defaults=True)
