@@ -61,17 +61,29 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
 
     rows = list(
         Product.objects.filter(pk__in=product_ids).values_list(
-            "pk", "tier", "stage", "links", "build_lead_id", "run_lead_id",
-            "build_team_id", "run_team_id", "oncall", "facts",
+            "pk",
+            "tier",
+            "stage",
+            "links",
+            "build_lead_id",
+            "run_lead_id",
+            "build_team_id",
+            "run_team_id",
+            "oncall",
+            "facts",
         )
     )
     slo_counts = dict(
         SLO.objects.filter(product_id__in=product_ids)
-        .values("product_id").annotate(n=Count("id")).values_list("product_id", "n")
+        .values("product_id")
+        .annotate(n=Count("id"))
+        .values_list("product_id", "n")
     )
     stakeholder_counts = dict(
         Stakeholder.objects.filter(product_id__in=product_ids)
-        .values("product_id").annotate(n=Count("id")).values_list("product_id", "n")
+        .values("product_id")
+        .annotate(n=Count("id"))
+        .values_list("product_id", "n")
     )
     # Team sizes for every team an on-call rotation may point at, in one query.
     team_slugs = {str(r[8].get("team")) for r in rows if isinstance(r[8], dict) and r[8].get("team")}
@@ -83,14 +95,15 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
 
         for pk, slug, n in (
             Team.objects.filter(Q(pk__in=team_ids) | Q(slug__in=team_slugs))
-            .annotate(n=Count("members")).values_list("pk", "slug", "n")
+            .annotate(n=Count("members"))
+            .values_list("pk", "slug", "n")
         ):
             sizes_by_id[pk] = n
             sizes_by_slug[slug] = n
 
     result: dict[int, dict[str, Any]] = defaultdict(dict)
-    for pk, tier, stage, links, build_lead, run_lead, build_team, run_team, oncall, facts in rows:
-        oncall = oncall if isinstance(oncall, dict) else {}
+    for pk, tier, stage, links, build_lead, run_lead, build_team, run_team, oncall_raw, facts in rows:
+        oncall = oncall_raw if isinstance(oncall_raw, dict) else {}
         values: dict[str, Any] = {
             "product.tier": tier,
             "product.stage": stage,
@@ -102,8 +115,11 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
             "slo.count": slo_counts.get(pk, 0),
             "oncall.rotation": bool(oncall.get("rotation")),
             "oncall.team_size": (
-                sizes_by_slug.get(str(oncall["team"]), 0) if oncall.get("team")
-                else sizes_by_id.get(run_team, 0) if run_team else 0
+                sizes_by_slug.get(str(oncall["team"]), 0)
+                if oncall.get("team")
+                else sizes_by_id.get(run_team, 0)
+                if run_team
+                else 0
             ),
         }
         if isinstance(facts, dict):

@@ -1,1 +1,238 @@
-"""Business logic of this app: every write and every decision goes through here."""
+"""Stage transitions: request, approve (both named leads), execute on evidence.
+
+* ``request_transition(actor, product, to_stage, reason)`` → a pending Transition. A move
+  to a later stage is an *advance*; to an earlier one a *handback* (SRE practice: the run
+  team hands an overloaded product back to its builders).
+* ``approve_transition(actor, transition)`` — the build lead and the run lead each sign
+  (matched by email); an admin who is not a lead signs the missing roles as an
+  override. Once both have signed the transition executes at once.
+* An advance executes only if the target gate is open *at execution time* (gates are
+  cumulative; see ``readiness.services.product_readiness``); otherwise it is refused and
+  says which criteria block. Either way the evaluation snapshot is stored with it.
+* ``reject_transition`` (a lead says no), ``cancel_transition``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from prodops.audit.services import record
+from prodops.catalog.models import Product
+from prodops.core.actors import Actor
+from prodops.core.signals import notify_facts_changed
+from prodops.lifecycle.models import Approval, Transition
+from prodops.readiness.services import (
+    NotAllowed,
+    ReadinessError,
+    actor_user,
+    get_standard,
+    is_admin,
+    lead_roles,
+    product_readiness,
+)
+
+ROLES = ("build_lead", "run_lead")
+
+
+class TransitionError(ReadinessError):
+    """A transition cannot be requested or approved as asked."""
+
+
+def request_transition(
+    *, actor: Actor, product: Product, to_stage: str, reason: str = "", now: datetime | None = None
+) -> Transition:
+    now = now or timezone.now()
+    stages = get_standard(product.standard).stages
+    if to_stage not in stages:
+        raise TransitionError(
+            f"{to_stage!r} is not a stage; stages are {', '.join(stages)}", field="to_stage"
+        )
+    if to_stage == product.stage:
+        raise TransitionError(f"{product.slug} is already in {to_stage}", field="to_stage")
+    if Transition.objects.filter(product=product, status=Transition.Status.PENDING).exists():
+        raise TransitionError(
+            f"{product.slug} already has a pending transition; approve, reject or cancel it first",
+            field="to_stage",
+        )
+    current = stages.index(product.stage) if product.stage in stages else 0
+    kind = Transition.Kind.ADVANCE if stages.index(to_stage) > current else Transition.Kind.HANDBACK
+    if kind == Transition.Kind.HANDBACK and not reason.strip():
+        raise TransitionError("a handback needs a reason", field="reason")
+    transition = Transition.objects.create(
+        product=product,
+        from_stage=product.stage,
+        to_stage=to_stage,
+        kind=kind,
+        reason=reason.strip(),
+        requested_by=actor.label,
+        requested_at=now,
+        requested_by_user=actor_user(actor),
+    )
+    record(
+        actor=actor,
+        action="transition.request",
+        obj=transition,
+        product=product,
+        changes={"stage": [product.stage, to_stage], "kind": [None, kind]},
+    )
+    return transition
+
+
+def _pending(transition: Transition) -> None:
+    if transition.status != Transition.Status.PENDING:
+        raise TransitionError(f"this transition is {transition.status}, not pending", field="transition")
+
+
+def approve_transition(*, actor: Actor, transition: Transition, now: datetime | None = None) -> Transition:
+    """Sign for the lead role(s) the actor holds; execute once both roles have signed."""
+    now = now or timezone.now()
+    _pending(transition)
+    product = transition.product
+    roles = lead_roles(actor=actor, product=product)
+    override = False
+    if not roles:
+        if not is_admin(actor):
+            raise NotAllowed(
+                f"only the build lead or the run lead of {product.slug} may approve its transitions"
+            )
+        override = True
+        roles = set(ROLES)
+    have = set(transition.approvals.values_list("role", flat=True))
+    new = sorted(roles - have)
+    if not new:
+        raise TransitionError("you have already approved this transition", field="transition")
+    person = None
+    if not override:
+        person = product.build_lead if "build_lead" in new else product.run_lead
+    for role in new:
+        Approval.objects.create(
+            transition=transition,
+            role=role,
+            person=person,
+            actor=actor.label,
+            override=override,
+            at=now,
+            user=actor_user(actor),
+        )
+    if override:
+        transition.override = True
+        transition.save(update_fields=["override"])
+    record(
+        actor=actor,
+        action="transition.override" if override else "transition.approve",
+        obj=transition,
+        product=product,
+        changes={"approved": [sorted(have), sorted(have | set(new))]},
+    )
+    if have | set(new) >= set(ROLES):
+        _execute(actor=actor, transition=transition, now=now)
+    return transition
+
+
+def _execute(*, actor: Actor, transition: Transition, now: datetime) -> None:
+    product = Product.objects.select_for_update().get(pk=transition.product_id)
+    if product.stage != transition.from_stage:
+        _refuse(
+            actor=actor,
+            transition=transition,
+            now=now,
+            why=f"the product moved to {product.stage} since this was requested",
+            snapshot=None,
+        )
+        return
+    readiness = product_readiness(product=product, gate=transition.to_stage, now=now)
+    snapshot = readiness.to_dict()
+    if transition.kind == Transition.Kind.ADVANCE and not readiness.ready:
+        blockers = "; ".join(f"{c.id} ({c.status}: {c.message or c.title})" for c in readiness.blockers)
+        _refuse(
+            actor=actor,
+            transition=transition,
+            now=now,
+            why=f"gate {transition.to_stage} is not open: {blockers}",
+            snapshot=snapshot,
+        )
+        return
+    before = product.stage
+    Product.objects.filter(pk=product.pk).update(stage=transition.to_stage, version=product.version + 1)
+    transition.product.stage = transition.to_stage
+    transition.product.version = product.version + 1
+    transition.status = Transition.Status.EXECUTED
+    transition.decided_at = now
+    transition.decided_by = actor.label
+    transition.snapshot = snapshot
+    transition.save(update_fields=["status", "decided_at", "decided_by", "snapshot"])
+    record(
+        actor=actor,
+        action="transition.execute",
+        obj=transition,
+        product=product,
+        changes={"stage": [before, transition.to_stage]},
+    )
+    record(
+        actor=actor,
+        action="product.stage",
+        obj=product,
+        product=product,
+        changes={"stage": [before, transition.to_stage]},
+    )
+    notify_facts_changed([product.pk])
+
+
+def _refuse(*, actor: Actor, transition: Transition, now: datetime, why: str, snapshot: object) -> None:
+    transition.status = Transition.Status.REFUSED
+    transition.decided_at = now
+    transition.decided_by = actor.label
+    transition.refusal = why
+    transition.snapshot = snapshot
+    transition.save(update_fields=["status", "decided_at", "decided_by", "refusal", "snapshot"])
+    record(
+        actor=actor,
+        action="transition.refuse",
+        obj=transition,
+        product=transition.product,
+        changes={"refusal": [None, why]},
+    )
+
+
+def reject_transition(
+    *, actor: Actor, transition: Transition, reason: str, now: datetime | None = None
+) -> Transition:
+    """A lead (or an admin) says no; the transition is refused with their reason."""
+    _pending(transition)
+    if not lead_roles(actor=actor, product=transition.product) and not is_admin(actor):
+        raise NotAllowed("only the product's leads may reject its transitions")
+    if not reason.strip():
+        raise TransitionError("a rejection needs a reason", field="reason")
+    _refuse(
+        actor=actor,
+        transition=transition,
+        now=now or timezone.now(),
+        why=f"rejected by {actor.label}: {reason.strip()}",
+        snapshot=None,
+    )
+    return transition
+
+
+def cancel_transition(*, actor: Actor, transition: Transition, now: datetime | None = None) -> Transition:
+    """The requester, a lead or an admin withdraws a pending request."""
+    _pending(transition)
+    allowed = (
+        actor.label == transition.requested_by
+        or lead_roles(actor=actor, product=transition.product)
+        or is_admin(actor)
+    )
+    if not allowed:
+        raise NotAllowed("only the requester, the product's leads or an admin may cancel a transition")
+    transition.status = Transition.Status.CANCELLED
+    transition.decided_at = now or timezone.now()
+    transition.decided_by = actor.label
+    transition.refusal = "cancelled"
+    transition.save(update_fields=["status", "decided_at", "decided_by", "refusal"])
+    record(actor=actor, action="transition.cancel", obj=transition, product=transition.product)
+    return transition
+
+
+def transitions_of(*, product: Product) -> list[Transition]:
+    return list(Transition.objects.filter(product=product).prefetch_related("approvals"))

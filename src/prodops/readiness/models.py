@@ -89,7 +89,9 @@ class Attestation(models.Model):
 
     class Meta:
         ordering = ["-attested_at", "-id"]
-        indexes = [models.Index(fields=["product", "criterion", "-attested_at"], name="readiness_attest_lookup")]
+        indexes = [
+            models.Index(fields=["product", "criterion", "-attested_at"], name="readiness_attest_lookup")
+        ]
 
     def __str__(self) -> str:
         return f"{self.product} {self.criterion} by {self.actor}"

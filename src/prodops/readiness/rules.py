@@ -126,7 +126,9 @@ class FactCatalog:
         segs = name.split(".")
         for fact in self.facts:
             spec = fact.segments
-            if len(spec) == len(segs) and all(_segment_matches(p, v) for p, v in zip(spec, segs, strict=True)):
+            if len(spec) == len(segs) and all(
+                _segment_matches(p, v) for p, v in zip(spec, segs, strict=True)
+            ):
                 return fact
         return None
 
@@ -145,9 +147,27 @@ class FactCatalog:
 # --- a tiny CEL lexer, to find the dotted names a rule reads ----------------------------
 
 _KEYWORDS = {
-    "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
-    "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
-    "void", "while",
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
 }
 _MACROS = {"all", "exists", "exists_one", "map", "filter"}
 BUILTIN_VARIABLES = {"now"}
@@ -170,8 +190,12 @@ def _tokens(expr: str) -> list[_Token]:
         elif expr.startswith("//", i):
             j = expr.find("\n", i)
             i = n if j < 0 else j
-        elif ch in "'\"" or (ch in "rRbB" and i + 1 < n and expr[i + 1] in "'\"rRbB"
-                             and re.match(r"[rRbB]{1,2}['\"]", expr[i:])):
+        elif ch in "'\"" or (
+            ch in "rRbB"
+            and i + 1 < n
+            and expr[i + 1] in "'\"rRbB"
+            and re.match(r"[rRbB]{1,2}['\"]", expr[i:])
+        ):
             start = i
             while expr[i] in "rRbB":
                 i += 1
@@ -185,7 +209,7 @@ def _tokens(expr: str) -> list[_Token]:
             out.append(_Token("string", expr[start:i], start))
         elif ch.isdigit():
             start = i
-            while i < n and (expr[i].isalnum() or expr[i] == "." and i + 1 < n and expr[i + 1].isdigit()):
+            while i < n and (expr[i].isalnum() or (expr[i] == "." and i + 1 < n and expr[i + 1].isdigit())):
                 i += 1
             out.append(_Token("number", expr[start:i], start))
         elif ch.isalpha() or ch == "_":
@@ -211,9 +235,13 @@ def references(expr: str) -> list[tuple[str, int]]:
     bound = {
         toks[i + 2].text
         for i in range(len(toks) - 3)
-        if toks[i].kind == "ident" and toks[i].text in _MACROS and toks[i + 1].text == "("
-        and toks[i + 2].kind == "ident" and toks[i + 3].text == ","
-        and i > 0 and toks[i - 1].text == "."
+        if toks[i].kind == "ident"
+        and toks[i].text in _MACROS
+        and toks[i + 1].text == "("
+        and toks[i + 2].kind == "ident"
+        and toks[i + 3].text == ","
+        and i > 0
+        and toks[i - 1].text == "."
     }
     found: list[tuple[str, int]] = []
     i = 0
@@ -229,7 +257,12 @@ def references(expr: str) -> list[tuple[str, int]]:
             j += 2
         if j < len(toks) and toks[j].text == "(":
             chain.pop()  # a function (size(x)) or a method (x.size())
-        if chain and chain[0] not in _KEYWORDS and chain[0] not in bound and chain[0] not in BUILTIN_VARIABLES:
+        if (
+            chain
+            and chain[0] not in _KEYWORDS
+            and chain[0] not in bound
+            and chain[0] not in BUILTIN_VARIABLES
+        ):
             found.append((".".join(chain), tok.pos))
         i = j
     return found
@@ -256,8 +289,8 @@ def compile_rule(criterion_id: str, expr: str, catalog: FactCatalog) -> tuple[An
         match = _CEL_POS.search(text)
         if match:
             detail = match.group(3).split("\n")[0]
-            raise RuleError(criterion_id, detail, int(match.group(1)), int(match.group(2)) + 1) from None
-        raise RuleError(criterion_id, text.split("\n")[0]) from None
+            raise RuleError(criterion_id, detail, int(match.group(1)), int(match.group(2))) from None
+        raise RuleError(criterion_id, text.split("\n", maxsplit=1)[0]) from None
     facts: list[str] = []
     for name, pos in references(expr):
         segs = name.split(".")
@@ -399,8 +432,7 @@ def _evaluate_rule(cc: CompiledCriterion, context: Any, facts: Mapping[str, Any]
     crit = cc.criterion
     names = cc.facts
     value: Any = (
-        jsonable(facts.get(names[0])) if len(names) == 1
-        else {n: jsonable(facts.get(n)) for n in names}
+        jsonable(facts.get(names[0])) if len(names) == 1 else {n: jsonable(facts.get(n)) for n in names}
     )
     try:
         outcome = cc.program.execute(context)
@@ -421,11 +453,15 @@ def _evaluate_attest(crit: Criterion, info: AttestationInfo | None, now: datetim
     if info is None:
         return Result(crit.id, "fail", None, f"not attested by the {role.replace('_', ' ')}")
     value = {
-        "by": info.by, "at": info.at.isoformat(),
-        "expires_at": info.expires_at.isoformat() if info.expires_at else None, "evidence": info.evidence,
+        "by": info.by,
+        "at": info.at.isoformat(),
+        "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+        "evidence": info.evidence,
     }
     if info.expires_at is not None and info.expires_at <= now:
-        return Result(crit.id, "fail", value, f"attestation by {info.by} expired on {info.expires_at:%Y-%m-%d}")
+        return Result(
+            crit.id, "fail", value, f"attestation by {info.by} expired on {info.expires_at:%Y-%m-%d}"
+        )
     return Result(crit.id, "pass", value, f"attested by {info.by} on {info.at:%Y-%m-%d}")
 
 
@@ -459,7 +495,9 @@ def evaluate_product(
         waiver = waivers.get(crit.id)
         if result.status in {"fail", "unknown"} and waiver is not None and waiver.expires_at > now:
             result = Result(
-                crit.id, "waived", result.value,
+                crit.id,
+                "waived",
+                result.value,
                 f"waived until {waiver.expires_at:%Y-%m-%d} (waiver {waiver.id}): {waiver.reason}"
                 + (f"; without it: {result.message}" if result.message else ""),
             )

@@ -68,6 +68,11 @@ class NotAllowed(PermissionError):
 # --- who is who ---------------------------------------------------------------------------
 
 
+def actor_user(actor: Actor) -> Any:
+    """The actor's saved user, for a nullable FK (None for CLI and system actors)."""
+    return actor.user if actor.user is not None and actor.user.pk else None
+
+
 def is_admin(actor: Actor) -> bool:
     return bool(actor.user is not None and getattr(actor.user, "is_superuser", False))
 
@@ -93,7 +98,12 @@ def parse_standard_spec(data: Any) -> StandardSpec:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = "spec" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
-        raise ReadinessError(f"{loc}: {err['msg']}", field=loc) from None
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        # Cross-field checks name their field at the start of the message.
+        inner = re.match(r"^(criteria\[\d+\]\.\w+): (.*)$", msg, re.S)
+        if inner:
+            loc, msg = f"{loc}.{inner.group(1)}", inner.group(2)
+        raise ReadinessError(f"{loc}: {msg}", field=loc) from None
 
 
 def fact_catalog() -> rules.FactCatalog:
@@ -132,7 +142,11 @@ def apply_standard(
     if dry_run:
         return "created" if existing is None else "updated"
     fields = {
-        "name": name, "description": parsed.description, "spec": dump(parsed), "digest": digest, "version": version,
+        "name": name,
+        "description": parsed.description,
+        "spec": dump(parsed),
+        "digest": digest,
+        "version": version,
     }
     if existing is None:
         obj = Standard.objects.create(slug=slug, **fields)
@@ -144,8 +158,12 @@ def apply_standard(
             setattr(existing, key, value)
         existing.save()
         obj = existing
-        record(actor=actor, action="standard.update", obj=obj,
-               changes={"name": [before["name"], name], "version": [before["version"], version]})
+        record(
+            actor=actor,
+            action="standard.update",
+            obj=obj,
+            changes={"name": [before["name"], name], "version": [before["version"], version]},
+        )
         outcome = "updated"
     notify_facts_changed(list(Product.objects.filter(standard=slug).values_list("pk", flat=True)))
     return outcome
@@ -221,7 +239,7 @@ class Readiness:
         return groups
 
     def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(rules.STATUSES, 0)
+        out: dict[str, int] = dict.fromkeys(rules.STATUSES, 0)
         for c in self.criteria:
             out[c.status] += 1
         return out
@@ -234,8 +252,14 @@ class Readiness:
 
 
 def _readiness(
-    *, product_id: int, slug: str, stage: str, gate: str | None, standard: CompiledStandard,
-    results: Sequence[Result], now: datetime,
+    *,
+    product_id: int,
+    slug: str,
+    stage: str,
+    gate: str | None,
+    standard: CompiledStandard,
+    results: Sequence[Result],
+    now: datetime,
 ) -> Readiness:
     gates = set(standard.gates_up_to(gate)) if gate else set()
     criteria: list[CriterionStatus] = []
@@ -243,17 +267,35 @@ def _readiness(
         crit = standard.by_id[res.id].criterion
         if crit.gate not in gates:
             continue
-        criteria.append(CriterionStatus(
-            id=crit.id, title=crit.title, gate=crit.gate, area=crit.area, severity=crit.severity,
-            kind="rule" if crit.rule is not None else "attest", rule=crit.rule,
-            role=crit.attest.role if crit.attest else None,
-            status=res.status, value=res.value, message=res.message, why=crit.why, fix=crit.fix,
-        ))
+        criteria.append(
+            CriterionStatus(
+                id=crit.id,
+                title=crit.title,
+                gate=crit.gate,
+                area=crit.area,
+                severity=crit.severity,
+                kind="rule" if crit.rule is not None else "attest",
+                rule=crit.rule,
+                role=crit.attest.role if crit.attest else None,
+                status=res.status,
+                value=res.value,
+                message=res.message,
+                why=crit.why,
+                fix=crit.fix,
+            )
+        )
     blockers = [c for c in criteria if c.severity == "blocking" and c.status not in rules.OK_STATUSES]
     return Readiness(
-        product_id=product_id, product=slug, stage=stage, gate=gate, ready=gate is not None and not blockers,
-        standard=standard.slug, standard_version=standard.version, evaluated_at=now,
-        criteria=criteria, blockers=blockers,
+        product_id=product_id,
+        product=slug,
+        stage=stage,
+        gate=gate,
+        ready=gate is not None and not blockers,
+        standard=standard.slug,
+        standard_version=standard.version,
+        evaluated_at=now,
+        criteria=criteria,
+        blockers=blockers,
     )
 
 
@@ -275,8 +317,11 @@ def _active_waivers(ids: Sequence[int], now: datetime) -> dict[int, dict[str, ru
     out: dict[int, dict[str, rules.WaiverInfo]] = {}
     rows = (
         Waiver.objects.filter(
-            product_id__in=ids, revoked_at__isnull=True, expires_at__gt=now,
-            build_lead_signed_at__isnull=False, run_lead_signed_at__isnull=False,
+            product_id__in=ids,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            build_lead_signed_at__isnull=False,
+            run_lead_signed_at__isnull=False,
         )
         .order_by("expires_at")
         .values_list("product_id", "criterion", "pk", "expires_at", "reason")
@@ -322,13 +367,22 @@ def evaluate_products(
         for pid, slug, tier, stage, std_slug in chunk:
             standard = _standard_for(std_slug, cache)
             results = rules.evaluate_product(
-                standard, facts=facts.get(pid, {}), tier=tier, now=now,
-                attestations=attestations.get(pid), waivers=waivers.get(pid),
+                standard,
+                facts=facts.get(pid, {}),
+                tier=tier,
+                now=now,
+                attestations=attestations.get(pid),
+                waivers=waivers.get(pid),
             )
             evaluated[pid] = (standard, results)
             out[pid] = _readiness(
-                product_id=pid, slug=slug, stage=stage, gate=standard.next_stage(stage),
-                standard=standard, results=results, now=now,
+                product_id=pid,
+                slug=slug,
+                stage=stage,
+                gate=standard.next_stage(stage),
+                standard=standard,
+                results=results,
+                now=now,
             )
         if persist:
             _persist(evaluated, out, now)
@@ -336,11 +390,11 @@ def evaluate_products(
 
 
 def _persist(
-    evaluated: dict[int, tuple[CompiledStandard, list[Result]]], readiness: dict[int, Readiness], now: datetime
+    evaluated: dict[int, tuple[CompiledStandard, list[Result]]],
+    readiness: dict[int, Readiness],
+    now: datetime,
 ) -> None:
-    existing = {
-        e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in=list(evaluated))
-    }
+    existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in=list(evaluated))}
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
     unchanged: list[int] = []
@@ -353,25 +407,41 @@ def _persist(
             prev = old_results.get(res.id)
             same = prev is not None and prev.get("status") == res.status
             new_results[res.id] = {
-                "status": res.status, "value": res.value, "message": res.message,
+                "status": res.status,
+                "value": res.value,
+                "message": res.message,
                 "since": prev["since"] if same and prev else now.isoformat(),
             }
             if old is not None and not same:
-                changes.append(EvaluationChange(
-                    product_id=pid, criterion=res.id, gate=standard.by_id[res.id].criterion.gate,
-                    old_status=prev["status"] if prev else "", new_status=res.status,
-                    value=res.value, message=res.message, at=now,
-                ))
+                changes.append(
+                    EvaluationChange(
+                        product_id=pid,
+                        criterion=res.id,
+                        gate=standard.by_id[res.id].criterion.gate,
+                        old_status=prev["status"] if prev else "",
+                        new_status=res.status,
+                        value=res.value,
+                        message=res.message,
+                        at=now,
+                    )
+                )
         ready = readiness[pid]
         fields = {
-            "standard": standard.slug, "standard_version": standard.version, "evaluated_at": now,
-            "results": new_results, "next_gate": ready.gate or "", "ready": ready.ready,
+            "standard": standard.slug,
+            "standard_version": standard.version,
+            "evaluated_at": now,
+            "results": new_results,
+            "next_gate": ready.gate or "",
+            "ready": ready.ready,
             "counts": ready.counts(),
         }
         if old is None:
             creates.append(ProductEvaluation(product_id=pid, **fields))
         elif (old.results, old.standard, old.standard_version, old.ready) == (
-            new_results, standard.slug, standard.version, ready.ready
+            new_results,
+            standard.slug,
+            standard.version,
+            ready.ready,
         ):
             unchanged.append(pid)
         else:
@@ -382,7 +452,8 @@ def _persist(
         ProductEvaluation.objects.bulk_create(creates, batch_size=500)
     if updates:
         ProductEvaluation.objects.bulk_update(
-            updates, ["standard", "standard_version", "evaluated_at", "results", "next_gate", "ready", "counts"],
+            updates,
+            ["standard", "standard_version", "evaluated_at", "results", "next_gate", "ready", "counts"],
             batch_size=500,
         )
     if unchanged:
@@ -402,18 +473,27 @@ def product_readiness(*, product: Product, gate: str | None = None, now: datetim
         gate = standard.next_stage(product.stage)
     elif gate not in standard.stages[1:]:
         raise ReadinessError(
-            f"{gate!r} is not a gate of standard {standard.slug!r}; gates are {', '.join(standard.stages[1:])}",
+            f"{gate!r} is not a gate of standard {standard.slug!r}; "
+            f"gates are {', '.join(standard.stages[1:])}",
             field="gate",
         )
     facts = fact_registry.compute([product.pk], now).get(product.pk, {})
     results = rules.evaluate_product(
-        standard, facts=facts, tier=product.tier, now=now,
+        standard,
+        facts=facts,
+        tier=product.tier,
+        now=now,
         attestations=_latest_attestations([product.pk]).get(product.pk),
         waivers=_active_waivers([product.pk], now).get(product.pk),
     )
     return _readiness(
-        product_id=product.pk, slug=product.slug, stage=product.stage, gate=gate,
-        standard=standard, results=results, now=now,
+        product_id=product.pk,
+        slug=product.slug,
+        stage=product.stage,
+        gate=gate,
+        standard=standard,
+        results=results,
+        now=now,
     )
 
 
@@ -457,7 +537,11 @@ def set_custom_facts(
     Product.objects.filter(pk=product.pk).update(facts=after, version=product.version + 1)
     product.facts = after
     product.version += 1
-    changed = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    changed = {
+        k: [before.get(k), after.get(k)]
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    }
     record(actor=actor, action="product.facts", obj=product, product=product, changes=changed)
     notify_facts_changed([product.pk])
     return after
@@ -490,7 +574,12 @@ def _attest_role_holder(*, actor: Actor, product: Product, role: str) -> Any:
 
 
 def attest(
-    *, actor: Actor, product: Product, criterion_id: str, evidence_url: str, comment: str = "",
+    *,
+    actor: Actor,
+    product: Product,
+    criterion_id: str,
+    evidence_url: str,
+    comment: str = "",
     now: datetime | None = None,
 ) -> Attestation:
     """Record an attestation for an ``attest`` criterion of the product's standard. Only
@@ -500,7 +589,8 @@ def attest(
     cc = standard.by_id.get(criterion_id)
     if cc is None or cc.criterion.attest is None:
         raise ReadinessError(
-            f"{criterion_id!r} is not an attestation criterion of standard {standard.slug!r}", field="criterion"
+            f"{criterion_id!r} is not an attestation criterion of standard {standard.slug!r}",
+            field="criterion",
         )
     if not re.match(r"^https?://\S+$", evidence_url or ""):
         raise ReadinessError("evidence_url must be an http(s) link to the evidence", field="evidence_url")
@@ -509,16 +599,30 @@ def attest(
     override = False
     if person is None:
         if not is_admin(actor):
-            raise NotAllowed(f"only the {role.replace('_', ' ')} of {product.slug} may attest {criterion_id!r}")
+            raise NotAllowed(
+                f"only the {role.replace('_', ' ')} of {product.slug} may attest {criterion_id!r}"
+            )
         override = True
     every = cc.criterion.attest.every
     obj = Attestation.objects.create(
-        product=product, criterion=criterion_id, role=role, person=person, actor=actor.label,
-        override=override, evidence_url=evidence_url, comment=comment, attested_at=now,
+        product=product,
+        criterion=criterion_id,
+        role=role,
+        person=person,
+        actor=actor.label,
+        override=override,
+        evidence_url=evidence_url,
+        comment=comment,
+        attested_at=now,
         expires_at=now + every if every else None,
     )
-    record(actor=actor, action="attestation.override" if override else "attestation.create", obj=obj,
-           product=product, changes={"criterion": [None, criterion_id], "evidence_url": [None, evidence_url]})
+    record(
+        actor=actor,
+        action="attestation.override" if override else "attestation.create",
+        obj=obj,
+        product=product,
+        changes={"criterion": [None, criterion_id], "evidence_url": [None, evidence_url]},
+    )
     notify_facts_changed([product.pk])
     return obj
 
@@ -538,8 +642,14 @@ def _sign(waiver: Waiver, *, actor: Actor, roles: set[str], override: bool, now:
 
 
 def create_waiver(
-    *, actor: Actor, product: Product, criterion_id: str, reason: str, expires_at: datetime,
-    risk: str = "", now: datetime | None = None,
+    *,
+    actor: Actor,
+    product: Product,
+    criterion_id: str,
+    reason: str,
+    expires_at: datetime,
+    risk: str = "",
+    now: datetime | None = None,
 ) -> Waiver:
     """Propose a waiver of one criterion until ``expires_at`` (at most
     ``PRODOPS_WAIVER_MAX_DAYS`` ahead). Only the product's leads (or an admin) may; a lead
@@ -547,7 +657,9 @@ def create_waiver(
     now = now or timezone.now()
     standard = get_standard(product.standard)
     if criterion_id not in standard.by_id:
-        raise ReadinessError(f"{criterion_id!r} is not a criterion of standard {standard.slug!r}", field="criterion")
+        raise ReadinessError(
+            f"{criterion_id!r} is not a criterion of standard {standard.slug!r}", field="criterion"
+        )
     if not reason.strip():
         raise ReadinessError("a waiver needs a reason", field="reason")
     max_days = settings.PRODOPS_WAIVER_MAX_DAYS
@@ -559,15 +671,28 @@ def create_waiver(
     if not roles and not is_admin(actor):
         raise NotAllowed(f"only the build lead or the run lead of {product.slug} may propose a waiver")
     waiver = Waiver(
-        product=product, criterion=criterion_id, reason=reason.strip(), risk=risk, expires_at=expires_at,
-        created_by=actor.label, created_at=now,
-        created_by_user=actor.user if actor.user is not None and actor.user.pk else None,
+        product=product,
+        criterion=criterion_id,
+        reason=reason.strip(),
+        risk=risk,
+        expires_at=expires_at,
+        created_by=actor.label,
+        created_at=now,
+        created_by_user=actor_user(actor),
     )
     _sign(waiver, actor=actor, roles=roles, override=False, now=now)
     waiver.save()
-    record(actor=actor, action="waiver.create", obj=waiver, product=product,
-           changes={"criterion": [None, criterion_id], "expires_at": [None, expires_at.isoformat()],
-                    "signed": [None, sorted(roles)]})
+    record(
+        actor=actor,
+        action="waiver.create",
+        obj=waiver,
+        product=product,
+        changes={
+            "criterion": [None, criterion_id],
+            "expires_at": [None, expires_at.isoformat()],
+            "signed": [None, sorted(roles)],
+        },
+    )
     if waiver.signed:
         notify_facts_changed([product.pk])
     return waiver
@@ -592,8 +717,13 @@ def sign_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) ->
     if not signed:
         raise ReadinessError("you have already signed this waiver", field="waiver")
     waiver.save()
-    record(actor=actor, action="waiver.override" if override else "waiver.sign", obj=waiver, product=product,
-           changes={"signed": [None, signed]})
+    record(
+        actor=actor,
+        action="waiver.override" if override else "waiver.sign",
+        obj=waiver,
+        product=product,
+        changes={"signed": [None, signed]},
+    )
     if waiver.signed:
         notify_facts_changed([product.pk])
     return waiver
@@ -617,7 +747,12 @@ def expiring_waivers(*, within: timedelta, now: datetime | None = None) -> list[
     now = now or timezone.now()
     return list(
         Waiver.objects.filter(
-            revoked_at__isnull=True, expires_at__gt=now, expires_at__lte=now + within,
-            build_lead_signed_at__isnull=False, run_lead_signed_at__isnull=False,
-        ).select_related("product").order_by("expires_at", "id")
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            expires_at__lte=now + within,
+            build_lead_signed_at__isnull=False,
+            run_lead_signed_at__isnull=False,
+        )
+        .select_related("product")
+        .order_by("expires_at", "id")
     )
