@@ -23,6 +23,14 @@ from prodops.core import facts as fact_registry
 log = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "pdf")
+# The run team reads the runbook first; then how it is built; then what it is for.
+KIND_ORDER = {
+    kind: i
+    for i, kind in enumerate(
+        ("runbook", "support_guide", "architecture", "design", "requirements", "user_guide", "faq")
+    )
+}
+KIND_LABELS = {"faq": "FAQ", "support_guide": "Support guide", "user_guide": "User guide"}
 CONTENT_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
@@ -47,6 +55,14 @@ class Pack:
     support: dict[str, Any]
     warranty: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def oncall_items(self) -> list[dict[str, Any]]:
+        labels = {"rotation": "Rotation", "team": "Team", "schedule_url": "Schedule"}
+        return [
+            {"label": labels.get(k, k.replace("_", " ").capitalize()), "value": v, "url": k.endswith("url")}
+            for k, v in self.oncall.items()
+        ]
 
 
 def _person(p: Any) -> dict[str, str] | None:
@@ -169,7 +185,7 @@ def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
     documents = [
         {
             "kind": d.kind,
-            "kind_label": d.kind.replace("_", " ").capitalize(),
+            "kind_label": KIND_LABELS.get(d.kind, d.kind.replace("_", " ").capitalize()),
             "title": d.title,
             "url": d.url,
             "body": d.body,
@@ -177,7 +193,10 @@ def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
             "reviewed": d.reviewed,
             "stale": d.is_stale(today),
         }
-        for d in Document.objects.filter(product=product).select_related("owner").order_by("kind", "title")
+        for d in sorted(
+            Document.objects.filter(product=product).select_related("owner"),
+            key=lambda d: (KIND_ORDER.get(d.kind, len(KIND_ORDER)), d.kind, d.title),
+        )
     ]
     risks = Risk.objects.filter(product=product).exclude(status=Risk.Status.CLOSED).select_related("owner")
     risk_refs: dict[str, str] = {}
