@@ -7,7 +7,7 @@ no-op.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -151,3 +151,88 @@ def plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# ---------------------------------------------------------------- REST API bodies and answers
+
+
+class ProductCreate(ProductSpec):
+    """A new product: ``slug`` and ``name`` plus the fields of a Product document's spec."""
+
+    slug: Slug
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ProductReplace(ProductSpec):
+    """The whole product (PUT). ``version`` is the one you read; a stale one gets 409."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    version: int | None = Field(default=None, description="The version you edited (or send If-Match).")
+
+
+class ProductPatch(Strict):
+    """Some fields of a product (PATCH); the others keep their value."""
+
+    version: int | None = Field(default=None, description="The version you edited (or send If-Match).")
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    description: str | None = None
+    tier: int | None = Field(default=None, ge=1, le=4)
+    stage: Slug | None = None
+    standard: Slug | None = None
+    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = None
+    links: dict[str, Url] | None = None
+    owners: Owners | None = None
+    teams: Teams | None = None
+    stakeholders: list[StakeholderSpec] | None = None
+    slos: list[SLOSpec] | None = None
+    oncall: OncallSpec | None = None
+    warranty: WarrantySpec | None = None
+    go_live: date | None = None
+    integrations: dict[str, str] | None = None
+    facts: dict[str, FactValue] | None = None
+
+
+class ProductOut(ProductSpec):
+    model_config = ConfigDict(extra="ignore")
+
+    slug: str
+    name: str
+    version: int = Field(description="Send it back (or If-Match) when you update: stale edits are refused.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class TeamCreate(TeamSpec):
+    slug: Slug
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TeamPatch(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    kind: Literal["build", "run", "business"] | None = None
+    capacity_hours_per_week: float | None = Field(default=None, ge=0)
+    members: list[Email] | None = None
+
+
+class TeamOut(TeamSpec):
+    model_config = ConfigDict(extra="ignore")
+
+    slug: str
+    name: str
+    updated_at: datetime
+
+
+class PersonCreate(Strict):
+    email: Email
+    name: Annotated[str, Field(max_length=200)] = ""
+
+
+class PersonPatch(Strict):
+    name: Annotated[str, Field(max_length=200)]
+
+
+class PersonOut(BaseModel):
+    email: str
+    name: str
+    teams: list[str] = Field(description="Slugs of the person's teams.")
+    updated_at: datetime
