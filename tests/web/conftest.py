@@ -103,3 +103,47 @@ def _fast_password_hashing(settings: Any) -> None:
     # The default PBKDF2 work factor costs ~0.3 s per persona; the tests are about
     # permissions, not hashing strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+SMALL_STANDARD = {
+    "criteria": [
+        {
+            "id": "runbook",
+            "title": "A runbook exists",
+            "gate": "pilot",
+            "area": "documentation",
+            "rule": "docs.runbook.count > 0",
+            "why": "Support cannot run what is not written down.",
+            "fix": "Add a document of kind runbook.",
+        },
+        {
+            "id": "slo-defined",
+            "title": "Service level objectives are defined",
+            "gate": "pilot",
+            "area": "slo",
+            "rule": "slo.count > 0",
+            "why": "An SLO is the target reliability is measured against.",
+            "fix": "Add at least one SLO.",
+        },
+        {
+            "id": "plan-attested",
+            "title": "The handover plan is attested",
+            "gate": "pilot",
+            "area": "handover",
+            "severity": "advisory",
+            "attest": {"role": "build_lead"},
+            "why": "The baton is ready when development begins.",
+            "fix": "Attest with a link to the plan.",
+        },
+    ]
+}
+
+
+@pytest.fixture
+def gated_product(make_product: Any, personas: Any) -> Any:
+    """payments-api, in build, on the small standard; alice builds, bob runs."""
+    from prodops.core.actors import Actor
+    from prodops.readiness.services import apply_standard
+
+    apply_standard(actor=Actor.cli("tests"), slug="small", name="Small standard", spec=SMALL_STANDARD)
+    return make_product("payments-api", name="Payments API", stage="build", standard="small")

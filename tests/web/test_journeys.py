@@ -54,3 +54,69 @@ def test_create_a_product_with_both_leads(page, personas, sign_in):
     expect(owners).to_contain_text("Build lead")
     expect(owners).to_contain_text("alice@example.com")
     expect(owners).to_contain_text("bob@example.com")
+
+
+def test_gate_journey_runbook_waiver_and_both_leads_approve(page, personas, gated_product, sign_in):
+    """Failing criteria; add the runbook and watch it pass; waive the SLO criterion with
+    both leads' signatures; request the move; a viewer cannot approve; the build lead
+    and then the run lead approve, and the stage changes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    def criterion(cid):
+        return page.locator(f"#criterion-{cid}")
+
+    sign_in(page, personas["alice"])
+    page.goto("/products/payments-api/")
+    expect(criterion("runbook")).to_have_attribute("data-status", "fail")
+    expect(criterion("runbook")).to_contain_text("Add a document of kind runbook.")
+    expect(page.get_by_test_id("gate-status")).to_have_text("not ready")
+
+    # add the missing runbook in place; the checklist refreshes itself
+    page.get_by_text("Add documents").click()
+    page.get_by_label("Kind").select_option("runbook")
+    page.get_by_label("Title").fill("Payments runbook")
+    page.get_by_label("URL").fill("https://wiki.example.com/pay/runbook")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#section-documents")).to_contain_text("Payments runbook")
+    expect(criterion("runbook")).to_have_attribute("data-status", "pass")
+
+    # waive the SLO criterion: alice proposes (and signs), bob signs
+    expires = (timezone.localdate() + timedelta(days=30)).isoformat()
+    criterion("slo-defined").get_by_text("Waive slo-defined").click()
+    criterion("slo-defined").get_by_label("Reason").fill("SLOs are agreed in the pilot")
+    criterion("slo-defined").get_by_label("Expires on").fill(expires)
+    criterion("slo-defined").get_by_role("button", name="Propose and sign waiver").click()
+    expect(page.get_by_role("status")).to_contain_text("the other lead must sign")
+    expect(criterion("slo-defined")).to_have_attribute("data-status", "fail")
+
+    # request the transition
+    page.get_by_text("Request a transition").click()
+    page.get_by_label("Move to").select_option("pilot")
+    page.get_by_role("button", name="Request transition").click()
+    expect(page.get_by_test_id("pending-transition")).to_contain_text("build → pilot")
+
+    # a viewer sees the request but cannot approve
+    sign_in(page, personas["dave"])
+    page.goto("/products/payments-api/")
+    expect(page.get_by_test_id("pending-transition")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Sign waiver"))).to_have_count(0)
+
+    # the build lead approves
+    sign_in(page, personas["alice"])
+    page.goto("/products/payments-api/")
+    page.get_by_role("button", name="Approve as build lead").click()
+    expect(page.get_by_role("status")).to_contain_text("Waiting for the other lead")
+
+    # the run lead signs the waiver (fail → waived), then approves: the stage changes
+    sign_in(page, personas["bob"])
+    page.goto("/products/payments-api/")
+    page.get_by_role("button", name="Sign waiver of slo-defined").click()
+    expect(criterion("slo-defined")).to_have_attribute("data-status", "waived")
+    expect(page.get_by_test_id("gate-status")).to_have_text("ready")
+    page.get_by_role("button", name="Approve as run lead").click()
+    expect(page.get_by_role("status")).to_contain_text("is now in pilot")
+    expect(page.get_by_test_id("stage")).to_have_text("pilot")

@@ -131,3 +131,43 @@ class KnownErrorForm(forms.Form):
     cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     workaround = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     defect_id = forms.CharField(label="Linked defect", required=False, max_length=100)
+
+
+class TransitionRequestForm(forms.Form):
+    to_stage = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required for a handback to an earlier stage.",
+    )
+
+    def __init__(self, *args: Any, stages: list[str], current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "to_stage", [(s, s.capitalize()) for s in stages if s != current])
+        if current in stages and stages.index(current) + 1 < len(stages):
+            self.fields["to_stage"].initial = stages[stages.index(current) + 1]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WaiverForm(forms.Form):
+    criterion = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Why the risk is acceptable."
+    )
+    risk = forms.CharField(
+        label="Linked risk", required=False, max_length=200, help_text="e.g. RISK-12 or a URL."
+    )
+    expires = forms.DateField(
+        label="Expires on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Required; a waiver always ends.",
+    )
+
+
+class AttestForm(forms.Form):
+    criterion = forms.CharField(widget=forms.HiddenInput)
+    evidence_url = forms.URLField(label="Evidence (link)", max_length=500, assume_scheme="https")
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,7 +8,7 @@ provides it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from prodops.catalog.models import Product
@@ -52,7 +52,7 @@ class Readiness:
     gate: str
     passed: int
     total: int
-    failing_blocking: int
+    ready: bool
 
     @property
     def percent(self) -> int:
@@ -60,25 +60,114 @@ class Readiness:
 
 
 def readiness_for(products: list[Product]) -> dict[int, Readiness]:
-    """Readiness for the next gate of each product, in one batch."""
-    return {}
+    """Readiness for the next gate of each product, from the stored evaluations (one query)."""
+    from prodops.readiness.models import ProductEvaluation
+
+    rows = ProductEvaluation.objects.filter(product_id__in=[p.pk for p in products]).values_list(
+        "product_id", "next_gate", "ready", "counts"
+    )
+    out = {}
+    for pid, gate, ready, stored in rows:
+        if not gate:
+            continue
+        counts = stored or {}
+        passed = int(counts.get("pass", 0)) + int(counts.get("waived", 0))
+        total = sum(int(v) for v in counts.values())
+        out[pid] = Readiness(gate=gate, passed=passed, total=total, ready=bool(ready))
+    return out
 
 
-def blocked_gates(products: Any, *, limit: int) -> list[Any]:
-    return []
+@dataclass(frozen=True)
+class Blocked:
+    product: Product
+    gate: str
+    failing: int
 
 
-def expiring_waivers(products: Any, *, today: date, within_days: int, limit: int) -> list[Any]:
-    return []
+def blocked_gates(products: Any, *, limit: int) -> tuple[int, list[Blocked]]:
+    """Products whose next gate is not open (most critical first), and how many there are."""
+    from prodops.readiness.models import ProductEvaluation
+
+    qs = ProductEvaluation.objects.filter(product__in=products, ready=False).exclude(next_gate="")
+    rows = (
+        qs.select_related("product")
+        .only("next_gate", "counts", "product__slug", "product__name", "product__tier")
+        .order_by("product__tier", "product__slug")[:limit]
+    )
+    items = [
+        Blocked(
+            product=r.product,
+            gate=r.next_gate,
+            failing=int((r.counts or {}).get("fail", 0)) + int((r.counts or {}).get("unknown", 0)),
+        )
+        for r in rows
+    ]
+    return qs.count(), items
 
 
-def standards() -> list[Any]:
-    return []
+def expiring_waivers(products: Any, *, now: datetime, within_days: int, limit: int) -> list[Any]:
+    """Signed, unrevoked waivers of these products that expire within ``within_days``."""
+    from prodops.readiness.models import Waiver
+
+    return list(
+        Waiver.objects.filter(
+            product__in=products,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=within_days),
+            build_lead_signed_at__isnull=False,
+            run_lead_signed_at__isnull=False,
+        )
+        .select_related("product")
+        .order_by("expires_at", "id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class StandardView:
+    slug: str
+    name: str
+    version: int
+    gates: list[dict[str, Any]]
+
+
+def standards() -> list[StandardView]:
+    """Every standard (the packaged default too, until one named ``default`` is applied)."""
+    from prodops.readiness import services as readiness
+    from prodops.readiness.models import Standard
+
+    rows = {s.slug: s for s in Standard.objects.all()}
+    slugs = sorted(set(rows) | {readiness.DEFAULT_SLUG})
+    out = []
+    for slug in slugs:
+        compiled = readiness.get_standard(slug)
+        gates = []
+        for gate in compiled.stages[1:]:
+            criteria = [c.criterion for c in compiled.criteria if c.criterion.gate == gate]
+            if criteria:
+                gates.append({"gate": gate, "criteria": criteria})
+        row = rows.get(slug)
+        out.append(
+            StandardView(
+                slug=slug,
+                name=row.name if row else "Default standard (packaged)",
+                version=compiled.version,
+                gates=gates,
+            )
+        )
+    return out
 
 
 def product_sections(product: Product, user: Any) -> dict[str, Any]:
-    """What the domain apps contribute to the product page."""
-    return {}
+    """What the domain apps contribute to the product page besides the editable sections."""
+    from prodops.knowledge.models import SupportSignoff, TrainingSession
+
+    return {
+        "training": TrainingSession.objects.filter(product=product)
+        .select_related("trainer")
+        .prefetch_related("attendees")[:10],
+        "signoffs": SupportSignoff.objects.filter(product=product).select_related("person"),
+    }
 
 
 class ServiceError(ValueError):

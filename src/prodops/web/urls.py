@@ -1,6 +1,6 @@
 from django.urls import path
 
-from prodops.web import views
+from prodops.web import gates, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,5 +12,21 @@ urlpatterns = [
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path("products/<slug:slug>/add/<slug:section>/", views.section_add, name="section-add"),
+    path("products/<slug:slug>/checklist/", gates.checklist, name="checklist"),
+    path("products/<slug:slug>/transitions/", gates.request_transition, name="transition-request"),
+    path(
+        "products/<slug:slug>/transitions/<int:pk>/approve/",
+        gates.approve_transition,
+        name="transition-approve",
+    ),
+    path(
+        "products/<slug:slug>/transitions/<int:pk>/reject/", gates.reject_transition, name="transition-reject"
+    ),
+    path(
+        "products/<slug:slug>/transitions/<int:pk>/cancel/", gates.cancel_transition, name="transition-cancel"
+    ),
+    path("products/<slug:slug>/waivers/", gates.create_waiver, name="waiver-create"),
+    path("products/<slug:slug>/waivers/<int:pk>/sign/", gates.sign_waiver, name="waiver-sign"),
+    path("products/<slug:slug>/attest/", gates.attest, name="attest"),
     path("products/<slug:slug>/activity/", views.product_activity, name="product-activity"),
 ]

@@ -18,7 +18,7 @@ from prodops.accounts.roles import can_contribute, can_edit_catalog, can_sign, p
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core.actors import Actor
-from prodops.web import integrations, sections
+from prodops.web import gates, integrations, sections
 from prodops.web.forms import PortfolioFilterForm, ProductForm
 
 BOARD_TILES = 8
@@ -78,8 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["columns"] = columns
     context["readiness"] = integrations.readiness_for(shown)
     today = timezone.localdate()
-    context["blocked"] = integrations.blocked_gates(qs, limit=10)
-    context["expiring_waivers"] = integrations.expiring_waivers(qs, today=today, within_days=14, limit=10)
+    context["blocked_count"], context["blocked"] = integrations.blocked_gates(qs, limit=10)
+    context["expiring_waivers"] = integrations.expiring_waivers(
+        qs, now=timezone.now(), within_days=14, limit=10
+    )
     context["warranties_ending"] = integrations.warranties_ending(qs, today=today)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "portfolio":
         return render(request, "web/partials/portfolio.html", context)
@@ -115,6 +117,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_sign": can_sign(request.user, product),
         "sections": [sections.context(s, product, today=today) for s in sections.SECTIONS.values()],
         **integrations.product_sections(product, request.user),
+        **gates.checklist_context(product, request.user, request.GET.get("gate")),
+        **gates.transitions_context(product, request.user),
     }
     return render(request, "web/product.html", context)
 

@@ -24,3 +24,17 @@ def status_class(status: Any) -> str:
 @register.filter
 def stale(document: Any, today: Any) -> bool:
     return bool(document.is_stale(today))
+
+
+@register.filter
+def jsonish(value: Any) -> str:
+    """A fact value as people read it: true/false, numbers without noise, lists joined."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(jsonish(v) for v in value) or "[]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {jsonish(v)}" for k, v in value.items()) or "{}"
+    return str(value)
