@@ -34,7 +34,7 @@ def test_checklist_shows_status_value_why_and_fix(client, personas):
     assert "docs.runbook.count &gt; 0" in page
     assert "Support cannot run what is not written down." in page
     assert "Add a document of kind runbook." in page
-    assert statuses(client) == {"runbook": "fail", "slo-defined": "fail", "plan-attested": "unknown"}
+    assert statuses(client) == {"runbook": "fail", "slo-defined": "fail", "plan-attested": "fail"}
 
 
 def test_member_who_is_not_a_lead_gets_403_on_sign_off(client, personas, gated_product):

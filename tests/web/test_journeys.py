@@ -75,11 +75,12 @@ def test_gate_journey_runbook_waiver_and_both_leads_approve(page, personas, gate
     expect(page.get_by_test_id("gate-status")).to_have_text("not ready")
 
     # add the missing runbook in place; the checklist refreshes itself
-    page.get_by_text("Add documents").click()
-    page.get_by_label("Kind").select_option("runbook")
-    page.get_by_label("Title").fill("Payments runbook")
-    page.get_by_label("URL").fill("https://wiki.example.com/pay/runbook")
-    page.get_by_role("button", name="Add", exact=True).click()
+    docs = page.locator("#section-documents")
+    docs.get_by_text("Add documents").click()
+    docs.get_by_label("Kind").select_option("runbook")
+    docs.get_by_label("Title").fill("Payments runbook")
+    docs.get_by_label("URL").fill("https://wiki.example.com/pay/runbook")
+    docs.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("#section-documents")).to_contain_text("Payments runbook")
     expect(criterion("runbook")).to_have_attribute("data-status", "pass")
 

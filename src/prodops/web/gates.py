@@ -34,7 +34,7 @@ def _product(request: HttpRequest, slug: str) -> Product:
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "web")
+    return Actor.for_user(request.user, "web")  # type: ignore[arg-type]
 
 
 def _back(product: Product) -> HttpResponse:
