@@ -315,3 +315,49 @@ def assess_product(*, product: Any, now: datetime | None = None) -> ProductWarra
     if isinstance(outcome, str):
         raise WarrantyError(f"product {product.slug!r}: {outcome}")
     return outcome
+
+
+def page_context(*, product: Any, now: datetime | None = None) -> dict[str, Any]:
+    """What the warranty chart and its summary show for one product."""
+    from prodops.warranty import chart
+
+    try:
+        w = assess_product(product=product, now=now)
+    except WarrantyError as exc:
+        return {"warranty": None, "error": str(exc), "chart": None}
+    est = w.estimate
+    fit = est.selected if est else None
+    fc = w.forecast
+    per_days = w.policy.per_days
+    drawing = chart.build(
+        go_live=w.go_live,
+        failure_days=w.failure_days,
+        days_in=w.days_in,
+        proposed_days=w.proposed_days,
+        threshold_per_day=w.policy.rate,
+        per_days=per_days,
+        per_label=w.policy.label,
+        fit=fit,
+        forecast=fc,
+    )
+
+    def on(days: float) -> date:
+        return w.go_live + timedelta(days=math.ceil(days))
+
+    forecast_dates = None
+    if fc is not None and fc.threshold_time > 0 and all(math.isfinite(v) for v in fc.interval):
+        forecast_dates = {"at": on(fc.threshold_time), "low": on(fc.interval[0]), "high": on(fc.interval[1])}
+    return {
+        "warranty": w,
+        "error": "",
+        "chart": drawing,
+        "fit": fit,
+        "forecast": fc,
+        "forecast_dates": forecast_dates,
+        "intensity_per": None if w.current_intensity is None else w.current_intensity * per_days,
+        "other_fits": [f for f in est.fits if f is not fit] if est else [],
+        "errors": est.errors if est else {},
+        "trend": est.trend if est else None,
+        "interval_method": srgm.INTERVAL_METHOD,
+        "horizon_days": HORIZON_DAYS,
+    }

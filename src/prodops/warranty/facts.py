@@ -1,0 +1,65 @@
+"""Warranty facts for the readiness engine, for a batch of products in two queries.
+
+Products in the ``warranty`` stage with a go-live date get all four facts; other
+products with a go-live date get only ``warranty.days_in``; the rest get none (unknown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from prodops.core.facts import FactSpec, FactValues, fact_provider
+
+
+@fact_provider(
+    FactSpec(
+        "warranty.current_intensity",
+        "float",
+        "defects/day",
+        "Counted defects and incidents per day now, from the reliability-growth model with "
+        "the smallest AIC fitted to those found since go-live. Unknown when the data show no "
+        "reliability growth.",
+    ),
+    FactSpec(
+        "warranty.forecast_end",
+        "date",
+        "date",
+        "Proposed end of warranty: go-live + max(forecast time the intensity falls below the "
+        "policy threshold, time observed so far), clamped to the policy's min_days and max_days. "
+        "Unknown when no model fits.",
+    ),
+    FactSpec(
+        "warranty.exit_met",
+        "bool",
+        "",
+        "The warranty exit criterion: the intensity is below the policy threshold now and no "
+        "defect or incident of a counted severity is open.",
+    ),
+    FactSpec("warranty.days_in", "int", "days", "Whole days since go-live."),
+)
+def warranty_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
+    from prodops.catalog.models import Product
+    from prodops.warranty.services import ProductWarranty, assess_products
+
+    products = list(
+        Product.objects.filter(id__in=product_ids, go_live__isnull=False).only(
+            "id", "slug", "stage", "go_live", "warranty"
+        )
+    )
+    result: dict[int, dict[str, Any]] = {}
+    in_warranty = [p for p in products if p.stage == "warranty"]
+    assessed = assess_products(in_warranty, now=now) if in_warranty else {}
+    for p in products:
+        assert p.go_live is not None
+        values: dict[str, Any] = {"warranty.days_in": max((now.date() - p.go_live).days, 0)}
+        outcome = assessed.get(p.id)
+        if isinstance(outcome, ProductWarranty):
+            values["warranty.exit_met"] = outcome.exit_met
+            if outcome.current_intensity is not None:
+                values["warranty.current_intensity"] = outcome.current_intensity
+            if outcome.decided_by != "no forecast":
+                values["warranty.forecast_end"] = outcome.proposed_end.isoformat()
+        result[p.id] = values
+    return result

@@ -1,0 +1,171 @@
+"""A product's warranty from its own defects and incidents: policy, proposed end, facts,
+the page and `prodops warranty estimate SLUG`."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from prodops.cli import main
+from prodops.core import facts
+from prodops.warranty import services, srgm
+
+GO_LIVE = date(2026, 9, 1)
+NOW = timezone.make_aware(datetime(2026, 11, 10, 12, 0))  # 70.5 days in
+# NTDS failure days, scaled by 0.25: a Goel-Okumoto-like history with growth.
+DAYS = np.cumsum([9, 12, 11, 4, 7, 2, 5, 8, 5, 7, 1, 6, 1, 9, 4, 1, 3, 3, 6, 1, 11, 33, 7, 91, 2, 1]) * 0.25
+POLICY = {
+    "threshold": {"defects": 1, "per": "14d"},
+    "min_days": 30,
+    "max_days": 120,
+    "severities": ["critical", "high"],
+}
+
+
+def at(days: float) -> datetime:
+    return timezone.make_aware(datetime.combine(GO_LIVE, datetime.min.time())) + timedelta(days=days)
+
+
+@pytest.fixture
+def product(db, make_product):
+    from prodops.events.models import Defect, Incident
+
+    p = make_product("payments-api", stage="warranty", go_live=GO_LIVE, warranty=POLICY)
+    for i, d in enumerate(DAYS[:-4]):
+        Defect.objects.create(
+            product=p, external_id=f"D-{i}", severity="high", found_at=at(d), fixed_at=at(d + 1)
+        )
+    # The last four as incidents (sev1/sev2 count as critical/high).
+    for i, d in enumerate(DAYS[-4:]):
+        Incident.objects.create(
+            product=p, external_id=f"I-{i}", severity=1 + i % 2, opened_at=at(d), resolved_at=at(d)
+        )
+    # Not counted: low severity, sev3, before go-live, after now.
+    Defect.objects.create(product=p, external_id="low", severity="low", found_at=at(5))
+    Incident.objects.create(product=p, external_id="sev3", severity=3, opened_at=at(6))
+    Defect.objects.create(product=p, external_id="early", severity="high", found_at=at(-3), fixed_at=at(-2))
+    Defect.objects.create(product=p, external_id="later", severity="high", found_at=NOW + timedelta(days=2))
+    return p
+
+
+def test_assess_uses_counted_events_since_go_live(product):
+    w = services.assess_product(product=product, now=NOW)
+    assert w.failure_days == pytest.approx(sorted(DAYS))
+    assert w.days_in == pytest.approx(70.5)
+    expected = srgm.estimate(srgm.FailureTimes.of(DAYS, 70.5), threshold=1 / 14, horizon=14)
+    assert w.estimate.selected.model == expected.selected.model
+    assert w.estimate.selected.params == pytest.approx(expected.selected.params)
+    assert w.open_counted == 0
+    fc = w.forecast
+    assert w.current_intensity == pytest.approx(fc.current_intensity)
+    wanted = max(fc.threshold_time, 70.5)
+    assert w.proposed_days == pytest.approx(min(max(wanted, 30), 120))
+    assert w.proposed_end == GO_LIVE + timedelta(days=math.ceil(w.proposed_days))
+    assert w.exit_met == (fc.current_intensity < 1 / 14)
+
+
+def test_an_open_counted_defect_blocks_the_exit(product):
+    from prodops.events.models import Defect
+
+    assert services.assess_product(product=product, now=NOW).exit_met
+    Defect.objects.create(product=product, external_id="open", severity="critical", found_at=at(70))
+    w = services.assess_product(product=product, now=NOW)
+    assert w.open_counted == 1
+    assert not w.exit_met
+
+
+def test_clamps_say_when_they_decided(product):
+    product.warranty = {**POLICY, "min_days": 100, "max_days": 150}
+    product.save()
+    w = services.assess_product(product=product, now=NOW)
+    assert w.decided_by == "min_days"
+    assert w.proposed_end == GO_LIVE + timedelta(days=100)
+    product.warranty = {**POLICY, "threshold": {"defects": 1, "per": "90d"}, "min_days": 10, "max_days": 40}
+    product.save()
+    w = services.assess_product(product=product, now=NOW)
+    assert w.decided_by == "max_days"
+    assert w.proposed_end == GO_LIVE + timedelta(days=40)
+
+
+def test_no_growth_gives_no_forecast(db, make_product):
+    from prodops.events.models import Defect
+
+    p = make_product("flat", stage="warranty", go_live=GO_LIVE, warranty=POLICY)
+    for i in range(12):
+        Defect.objects.create(
+            product=p,
+            external_id=f"F-{i}",
+            severity="critical",
+            found_at=at(5.8 * (i + 1)),
+            fixed_at=at(5.8 * (i + 1) + 1),
+        )
+    w = services.assess_product(product=p, now=NOW)
+    assert w.message == srgm.NO_GROWTH
+    assert w.current_intensity is None and not w.exit_met
+    values = facts.compute([p.id], NOW)[p.id]
+    assert values["warranty.exit_met"] is False
+    assert "warranty.forecast_end" not in values and "warranty.current_intensity" not in values
+
+
+def test_facts(product, make_product):
+    other = make_product("ledger", stage="operate", go_live=date(2026, 1, 1))
+    plain = make_product("idea")
+    values = facts.compute([product.id, other.id, plain.id], NOW)
+    w = services.assess_product(product=product, now=NOW)
+    assert values[product.id]["warranty.days_in"] == 70
+    assert values[product.id]["warranty.exit_met"] is w.exit_met
+    assert values[product.id]["warranty.current_intensity"] == pytest.approx(w.current_intensity)
+    assert values[product.id]["warranty.forecast_end"] == w.proposed_end.isoformat()
+    mine = {k: v for k, v in values[other.id].items() if k.startswith("warranty.")}
+    assert mine == {"warranty.days_in": (NOW.date() - date(2026, 1, 1)).days}
+    assert not any(k.startswith("warranty.") for k in values[plain.id])
+    for name in (
+        "warranty.current_intensity",
+        "warranty.forecast_end",
+        "warranty.exit_met",
+        "warranty.days_in",
+    ):
+        assert facts.spec_for(name) is not None
+
+
+def test_cli_for_a_product(product, capsys):
+    # the product's data, observed until day 70.5 (as of NOW)
+    code = main(["warranty", "estimate", "payments-api", "--observed-until", "70.5", "--format", "json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["data"]["failures"] == 26
+    w = services.assess_product(product=product, now=NOW)
+    assert payload["selected"] == w.estimate.selected.model
+    assert payload["warranty"]["proposed_end"] == w.proposed_end.isoformat()
+    assert main(["warranty", "estimate", "no-such-product"]) == 2
+
+
+def test_policy_defaults_and_errors():
+    p = services.Policy.of({})
+    assert p.rate == pytest.approx(1 / 14) and p.severities == ("critical", "high")
+    assert services.Policy.of({"threshold": {"defects": 2, "per": "1w"}}).rate == pytest.approx(2 / 7)
+    with pytest.raises(services.PolicyError, match=r"threshold\.per"):
+        services.Policy.of({"threshold": {"defects": 1, "per": "soon"}})
+    with pytest.raises(services.PolicyError, match="severities"):
+        services.Policy.of({"severities": ["urgent"]})
+
+
+def test_page_shows_the_chart(product, client, django_user_model):
+    user = django_user_model.objects.create_user("alice", "alice@example.com", "pw", is_superuser=True)
+    client.force_login(user)
+    response = client.get("/products/payments-api/warranty/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<svg" in body and "proposed end" in body and 'class="obs"' in body
+    w = services.assess_product(product=product)
+    assert w.proposed_end.strftime("%-d %b %Y") in body
+    partial = client.get("/products/payments-api/warranty/", headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert "<html" not in partial.content.decode() and "<svg" in partial.content.decode()
+    assert client.get("/products/nope/warranty/").status_code == 404
