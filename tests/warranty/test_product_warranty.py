@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from prodops.cli import main
 from prodops.core import facts
 from prodops.warranty import services, srgm
 
@@ -133,17 +132,25 @@ def test_facts(product, make_product):
         assert facts.spec_for(name) is not None
 
 
-def test_cli_for_a_product(product, capsys):
-    # the product's data, observed until day 70.5 (as of NOW)
-    code = main(["warranty", "estimate", "payments-api", "--observed-until", "70.5", "--format", "json"])
-    out = capsys.readouterr().out
-    assert code == 0
-    payload = json.loads(out)
+def test_cli_for_a_product(product):
+    # call_command, not the console script: the script closes the database connection
+    # when it finishes, as a process would, which ends the test's transaction.
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "warranty", "estimate", "payments-api", "--observed-until", "70.5", "--format", "json", stdout=out
+    )
+    payload = json.loads(out.getvalue())
     assert payload["data"]["failures"] == 26
     w = services.assess_product(product=product, now=NOW)
     assert payload["selected"] == w.estimate.selected.model
     assert payload["warranty"]["proposed_end"] == w.proposed_end.isoformat()
-    assert main(["warranty", "estimate", "no-such-product"]) == 2
+    with pytest.raises(CommandError) as err:
+        call_command("warranty", "estimate", "no-such-product")
+    assert err.value.returncode == 2
 
 
 def test_policy_defaults_and_errors():
