@@ -214,6 +214,12 @@ PRODOPS_DOC_STALE_DAYS = envint("PRODOPS_DOC_STALE_DAYS", 180)
 PRODOPS_WAIVER_MAX_DAYS = envint("PRODOPS_WAIVER_MAX_DAYS", 90)
 PRODOPS_API_PAGE_SIZE = envint("PRODOPS_API_PAGE_SIZE", 50)
 
+# Events: webhook secrets (docs/events.md). Unset means that source's deliveries are refused.
+PRODOPS_GITHUB_WEBHOOK_SECRET = envsecret("PRODOPS_GITHUB_WEBHOOK_SECRET") or ""
+PRODOPS_GITLAB_WEBHOOK_TOKEN = envsecret("PRODOPS_GITLAB_WEBHOOK_TOKEN") or ""
+PRODOPS_PAGERDUTY_WEBHOOK_SECRET = envsecret("PRODOPS_PAGERDUTY_WEBHOOK_SECRET") or ""
+PRODOPS_OPSGENIE_WEBHOOK_TOKEN = envsecret("PRODOPS_OPSGENIE_WEBHOOK_TOKEN") or ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,3 +1,127 @@
+"""Events API: one event, a bulk NDJSON body, the unmapped list, and the webhooks.
+
+Webhooks are not behind token auth (``auth=None``): the sender proves itself with the
+signature each kind defines, checked before anything is read or stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
 from ninja import Router
+from ninja.errors import HttpError
+
+from prodops.core.actors import Actor
+from prodops.events import services
+from prodops.events.formats import LineError, parse_rows, read_ndjson
+from prodops.events.integrations import get_parser
+from prodops.events.schemas import DeliveryOut, ErrorOut, IngestOut, UnmappedListOut
 
 router = Router(tags=["events"])
+
+MAX_BULK_BYTES = 64 * 1024 * 1024
+
+
+def _errors(errors: list[LineError], what: str) -> dict[str, Any]:
+    return {
+        "detail": f"{len(errors)} bad {what}; nothing was stored",
+        "errors": [{"line": e.line, "field": e.field, "message": e.message} for e in errors],
+    }
+
+
+def _ingest(request: HttpRequest, rows: Any, what: str, description: str) -> tuple[int, dict[str, Any]]:
+    records, errors = parse_rows(rows)
+    if errors:
+        return 400, _errors(errors, what)
+    actor = Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    try:
+        with transaction.atomic():
+            batch = services.ingest(records=records, actor=actor, description=description)
+    except services.IngestError as error:
+        return 400, _errors(error.errors, what)
+    return 201, {"batch": batch.pk, "counts": batch.counts}
+
+
+@router.post("/events", response={201: IngestOut, 400: ErrorOut}, summary="Record one event")
+def create_event(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """One event in ProdOps' format (see docs/events.md), as a JSON object."""
+    try:
+        data = json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return 400, {"detail": f"the body is not valid JSON: {error}", "errors": []}
+    return _ingest(request, [(1, data)], "event", "API: one event")
+
+
+@router.post(
+    "/events/bulk", response={201: IngestOut, 400: ErrorOut, 413: ErrorOut}, summary="Record many events"
+)
+def bulk_events(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """NDJSON: one event a line. All or nothing: any bad line (reported with its line
+    number and field) and nothing is stored."""
+    if len(request.body) > MAX_BULK_BYTES:
+        return 413, {"detail": f"the body is larger than {MAX_BULK_BYTES} bytes; split it", "errors": []}
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, {"detail": "the body is not UTF-8", "errors": []}
+    return _ingest(request, read_ndjson(text.splitlines()), "line(s)", "API: bulk NDJSON")
+
+
+@router.get("/events/unmapped", response=UnmappedListOut, summary="Events with no product")
+def list_unmapped(request: HttpRequest, kind: str | None = None, limit: int = 100) -> dict[str, Any]:
+    """Events that could not be mapped to a product (by repository URL or integration
+    id). They are kept; give the product the matching link or integration id."""
+    if kind is not None and kind not in services.MODELS:
+        raise HttpError(400, f"kind must be one of {', '.join(services.MODELS)}")
+    return {
+        "counts": services.unmapped_counts(),
+        "events": services.unmapped(kind=kind, limit=max(1, min(limit, 1000))),
+    }
+
+
+@router.post(
+    "/webhooks/{source}",
+    auth=None,
+    response={200: DeliveryOut, 202: DeliveryOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Receive a webhook (GitHub, GitLab, PagerDuty, Opsgenie)",
+)
+def webhook(request: HttpRequest, source: str) -> tuple[int, dict[str, Any]]:
+    """202 when applied, 200 when the delivery was seen before (stored once), 401 when
+    the signature does not verify (nothing stored)."""
+    body = request.body
+    headers = dict(request.headers)
+    try:
+        services.verify_webhook(source=source, headers=headers, body=body)
+    except services.WebhookRejected as error:
+        return error.status, {"detail": error.message, "errors": []}
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return 400, {"detail": f"the body is not valid JSON: {error}", "errors": []}
+    if not isinstance(payload, dict):
+        return 400, {"detail": "the body must be a JSON object", "errors": []}
+    parser = get_parser(source)
+    event = parser.event_name(headers, payload)
+    try:
+        with transaction.atomic():
+            result = services.receive_delivery(
+                source=source,
+                event=event,
+                delivery_id=parser.delivery_id(headers, payload),
+                payload=payload,
+                actor=Actor(label=f"webhook:{source}", via="webhook"),
+                body=body,
+            )
+    except services.WebhookRejected as error:
+        return error.status, {"detail": error.message, "errors": []}
+    delivery = result.delivery
+    return (200 if result.duplicate else 202), {
+        "delivery": delivery.delivery_id,
+        "event": delivery.event,
+        "duplicate": result.duplicate,
+        "outcome": delivery.outcome,
+        "counts": delivery.counts,
+    }

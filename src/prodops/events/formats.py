@@ -1,0 +1,261 @@
+"""ProdOps' own event format, read from NDJSON (one JSON object a line) or CSV (one event
+a row, the same keys as columns). Plain Python, no Django.
+
+Every event has a ``type`` and, except usage and changes, an ``id`` (its id in the
+system it came from; re-sending the same id updates the event). It names its product by
+``product`` (slug) or ``repo`` (repository URL), or neither (then it is kept unmapped).
+The fields of each type are in ``FIELDS``; an unknown field is an error, so a typo is
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from prodops.events.integrations.labels import DEFECT_SEVERITIES
+from prodops.events.records import (
+    KINDS,
+    Record,
+    RecordError,
+    parse_date,
+    parse_optional_time,
+    parse_time,
+)
+
+COMMON = {"type", "id", "product", "repo", "source", "integrations"}
+
+
+def _text(limit: int) -> Callable[[Any, str], str]:
+    def convert(value: Any, field: str) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str | int):
+            raise RecordError("must be text", field=field)
+        text = str(value)
+        if len(text) > limit:
+            raise RecordError(f"longer than {limit} characters", field=field)
+        return text
+
+    return convert
+
+
+def _bool(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "1", "yes", "false", "0", "no", ""}:
+        return value.strip().lower() in {"true", "1", "yes"}
+    raise RecordError("must be true or false", field=field)
+
+
+def _shas(value: Any, field: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise RecordError("must be a list of SHAs", field=field)
+
+
+def _status(value: Any, field: str) -> str:
+    if value in (None, ""):
+        return "success"
+    if value not in ("success", "failure"):
+        raise RecordError("must be success or failure", field=field)
+    return str(value)
+
+
+def _incident_severity(value: Any, field: str) -> int:
+    if value in (None, ""):
+        return 3
+    text = str(value).strip().lower().removeprefix("sev")
+    if text.isdigit() and 1 <= int(text) <= 5:
+        return int(text)
+    raise RecordError("must be 1..5 (or sev1..sev5)", field=field)
+
+
+def _defect_severity(value: Any, field: str) -> str:
+    if value in (None, ""):
+        return "medium"
+    if value not in DEFECT_SEVERITIES:
+        raise RecordError(f"must be one of {', '.join(DEFECT_SEVERITIES)}", field=field)
+    return str(value)
+
+
+def _number(minimum: float, integer: bool = False) -> Callable[[Any, str], Any]:
+    def convert(value: Any, field: str) -> Any:
+        if value in (None, ""):
+            return None
+        try:
+            number = int(value) if integer else float(value)
+        except (TypeError, ValueError):
+            raise RecordError("must be a number", field=field) from None
+        if isinstance(value, bool) or number < minimum:
+            raise RecordError(f"must be a number ≥ {minimum:g}", field=field)
+        return number
+
+    return convert
+
+
+def _time(value: Any, field: str) -> Any:
+    return parse_time(value, field=field)
+
+
+def _optional_time(value: Any, field: str) -> Any:
+    return parse_optional_time(value, field=field)
+
+
+def _date(value: Any, field: str) -> Any:
+    return parse_date(value, field=field)
+
+
+Converter = Callable[[Any, str], Any]
+# type → field → (converter, required)
+FIELDS: dict[str, dict[str, tuple[Converter, bool]]] = {
+    "deployment": {
+        "environment": (_text(64), False),
+        "deployed_at": (_time, True),
+        "sha": (_text(64), False),
+        "version": (_text(100), False),
+        "status": (_status, False),
+        "rework": (_bool, False),
+        "additional_shas": (_shas, False),
+    },
+    "change": {
+        "sha": (_text(64), True),
+        "authored_at": (_optional_time, False),
+        "committed_at": (_time, True),
+        "push_sha": (_text(64), False),
+    },
+    "incident": {
+        "title": (_text(500), False),
+        "severity": (_incident_severity, False),
+        "opened_at": (_time, True),
+        "resolved_at": (_optional_time, False),
+        "root_cause_sha": (_text(64), False),
+    },
+    "defect": {
+        "title": (_text(500), False),
+        "severity": (_defect_severity, False),
+        "found_at": (_time, True),
+        "fixed_at": (_optional_time, False),
+    },
+    "ticket": {
+        "opened_at": (_time, True),
+        "closed_at": (_optional_time, False),
+        "handle_minutes": (_number(0), False),
+    },
+    "page": {
+        "title": (_text(500), False),
+        "triggered_at": (_time, True),
+        "resolved_at": (_optional_time, False),
+    },
+    "usage": {
+        "date": (_date, True),
+        "active_users": (_number(0, integer=True), True),
+    },
+}
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "deployment": {"environment": "production", "status": "success", "rework": False, "additional_shas": []},
+}
+
+
+@dataclass
+class LineError:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", field {self.field!r}" if self.field else "")
+        return f"{where}: {self.message}"
+
+
+def record_from_dict(data: Any, *, default_source: str = "prodops") -> Record:
+    """Validate one event in ProdOps' format. Raises RecordError naming the field."""
+    if not isinstance(data, dict):
+        raise RecordError("an event must be a JSON object")
+    kind = data.get("type")
+    if kind not in KINDS:
+        raise RecordError(f"must be one of {', '.join(KINDS)}", field="type")
+    spec = FIELDS[kind]
+    unknown = sorted(set(data) - COMMON - set(spec))
+    if unknown:
+        raise RecordError(f"unknown field for a {kind} (known: {', '.join(sorted(spec))})", field=unknown[0])
+    fields: dict[str, Any] = dict(DEFAULTS.get(kind, {}))
+    for name, (convert, required) in spec.items():
+        value = data.get(name)
+        if value in (None, ""):
+            if required:
+                raise RecordError("is required", field=name)
+            if name in fields:
+                continue
+        fields[name] = convert(value, name)
+    external_id = str(data.get("id") or "")
+    if kind == "change" and not external_id:
+        external_id = fields["sha"]
+    if kind != "usage" and not external_id:
+        raise RecordError("is required", field="id")
+    if len(external_id) > 200:
+        raise RecordError("longer than 200 characters", field="id")
+    integrations = data.get("integrations") or {}
+    if not isinstance(integrations, dict):
+        raise RecordError("must be an object of id names to ids", field="integrations")
+    source = str(data.get("source") or default_source)
+    if len(source) > 32:
+        raise RecordError("longer than 32 characters", field="source")
+    return Record(
+        kind=kind,
+        source=source,
+        external_id=external_id,
+        fields=fields,
+        product=(str(data["product"]) if data.get("product") else None),
+        repo=str(data.get("repo") or ""),
+        integrations={str(k): str(v) for k, v in integrations.items()},
+    )
+
+
+def read_ndjson(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded object or a LineError) for every non-blank line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, LineError(number, "", f"not valid JSON ({error.msg} at column {error.colno})")
+
+
+def read_csv(text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, row dict with empty cells removed) for every row after the header."""
+    reader = csv.DictReader(io.StringIO(text))
+    for row in reader:
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        extra = row.pop(None, None)
+        if extra:
+            yield reader.line_num, LineError(reader.line_num, "", "more cells than header columns")
+            continue
+        yield reader.line_num, {k: v for k, v in row.items() if k and v not in (None, "")}
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, Any]], *, default_source: str = "prodops"
+) -> tuple[list[tuple[int, Record]], list[LineError]]:
+    """Validate every row; return the records and every error (not only the first)."""
+    records: list[tuple[int, Record]] = []
+    errors: list[LineError] = []
+    for number, data in rows:
+        if isinstance(data, LineError):
+            errors.append(data)
+            continue
+        try:
+            records.append((number, record_from_dict(data, default_source=default_source)))
+        except RecordError as error:
+            errors.append(LineError(number, error.field, error.message))
+    return records, errors

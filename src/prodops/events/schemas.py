@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+
+
+class LineErrorOut(Schema):
+    line: int
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[LineErrorOut] = []
+
+
+class IngestOut(Schema):
+    batch: int
+    counts: dict[str, int]
+
+
+class DeliveryOut(Schema):
+    delivery: str
+    event: str
+    duplicate: bool
+    outcome: str
+    counts: dict[str, int]
+
+
+class UnmappedOut(Schema):
+    kind: str
+    id: int
+    source: str
+    external_id: str
+    origin: str
+    at: str
+
+
+class UnmappedListOut(Schema):
+    counts: dict[str, int]
+    events: list[UnmappedOut]
+
+
+class AnyOut(Schema):
+    data: dict[str, Any]
