@@ -1,0 +1,114 @@
+"""Facts from events: open incidents and defects, support load, on-call load."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count
+
+from prodops.core.facts import FactSpec, fact_provider
+from prodops.events.models import Defect, Incident, Page, Ticket
+
+SEVERITIES = ("critical", "high", "medium", "low")
+LOAD_DAYS = 28
+SHIFT_HOURS = 12  # Google SRE: "more than two events per 12-hour on-call shift" is too many
+
+
+@fact_provider(
+    FactSpec("incidents.open_sev1", "int", "incidents", "Unresolved severity-1 incidents."),
+    FactSpec("incidents.open_sev2", "int", "incidents", "Unresolved severity-2 incidents."),
+    FactSpec("incidents.open", "int", "incidents", "Unresolved incidents of any severity."),
+    FactSpec(
+        "defects.open_by_severity",
+        "map",
+        "defects",
+        "Unfixed defects by severity: {critical, high, medium, low} → count.",
+    ),
+    FactSpec("defects.open_critical", "int", "defects", "Unfixed critical defects."),
+    FactSpec("defects.open_high", "int", "defects", "Unfixed high-severity defects."),
+)
+def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
+    incidents: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = (
+        Incident.objects.filter(product_id__in=product_ids, resolved_at__isnull=True, opened_at__lte=now)
+        .values_list("product_id", "severity")
+        .annotate(n=Count("id"))
+    )
+    for pid, severity, n in rows:
+        incidents[pid][severity] = n
+    defects: dict[int, dict[str, int]] = defaultdict(dict)
+    rows2 = (
+        Defect.objects.filter(product_id__in=product_ids, fixed_at__isnull=True, found_at__lte=now)
+        .values_list("product_id", "severity")
+        .annotate(n=Count("id"))
+    )
+    for pid, severity, n in rows2:
+        defects[pid][severity] = n
+    result: dict[int, dict[str, Any]] = {}
+    for pid in product_ids:
+        by_sev = incidents.get(pid, {})
+        open_defects = {s: defects.get(pid, {}).get(s, 0) for s in SEVERITIES}
+        result[pid] = {
+            "incidents.open_sev1": by_sev.get(1, 0),
+            "incidents.open_sev2": by_sev.get(2, 0),
+            "incidents.open": sum(by_sev.values()),
+            "defects.open_by_severity": open_defects,
+            "defects.open_critical": open_defects["critical"],
+            "defects.open_high": open_defects["high"],
+        }
+    return result
+
+
+@fact_provider(
+    FactSpec(
+        "tickets.per_week",
+        "float",
+        "tickets/week",
+        f"Support tickets opened per week over the last {LOAD_DAYS} days (unknown without any ticket).",
+    ),
+    FactSpec(
+        "oncall.pages_per_shift",
+        "float",
+        "pages/shift",
+        f"On-call pages per {SHIFT_HOURS}-hour shift over the last {LOAD_DAYS} days; more than 2 is "
+        "unsustainable (Google SRE). Unknown for a product with no paging integration and no pages.",
+    ),
+)
+def operating_load(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
+    from prodops.catalog.models import Product
+
+    since = now - timedelta(days=LOAD_DAYS)
+    recent_tickets = dict(
+        Ticket.objects.filter(product_id__in=product_ids, opened_at__gt=since, opened_at__lte=now)
+        .values_list("product_id")
+        .annotate(n=Count("id"))
+        .values_list("product_id", "n")
+    )
+    any_tickets = set(
+        Ticket.objects.filter(product_id__in=product_ids).values_list("product_id", flat=True).distinct()
+    )
+    recent_pages = dict(
+        Page.objects.filter(product_id__in=product_ids, triggered_at__gt=since, triggered_at__lte=now)
+        .values_list("product_id")
+        .annotate(n=Count("id"))
+        .values_list("product_id", "n")
+    )
+    paged = set(
+        Page.objects.filter(product_id__in=product_ids).values_list("product_id", flat=True).distinct()
+    )
+    for pid, integrations in Product.objects.filter(id__in=product_ids).values_list("id", "integrations"):
+        if any(key.startswith(("pagerduty", "opsgenie")) for key in (integrations or {})):
+            paged.add(pid)
+    shifts = LOAD_DAYS * 24 / SHIFT_HOURS
+    result: dict[int, dict[str, Any]] = {}
+    for pid in product_ids:
+        values: dict[str, Any] = {}
+        if pid in any_tickets:
+            values["tickets.per_week"] = round(recent_tickets.get(pid, 0) / (LOAD_DAYS / 7), 3)
+        if pid in paged:
+            values["oncall.pages_per_shift"] = round(recent_pages.get(pid, 0) / shifts, 3)
+        result[pid] = values
+    return result
