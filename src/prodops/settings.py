@@ -219,6 +219,9 @@ PRODOPS_GITHUB_WEBHOOK_SECRET = envsecret("PRODOPS_GITHUB_WEBHOOK_SECRET") or ""
 PRODOPS_GITLAB_WEBHOOK_TOKEN = envsecret("PRODOPS_GITLAB_WEBHOOK_TOKEN") or ""
 PRODOPS_PAGERDUTY_WEBHOOK_SECRET = envsecret("PRODOPS_PAGERDUTY_WEBHOOK_SECRET") or ""
 PRODOPS_OPSGENIE_WEBHOOK_TOKEN = envsecret("PRODOPS_OPSGENIE_WEBHOOK_TOKEN") or ""
+# Set once the event tables are partitioned by time on PostgreSQL (docs/events.md):
+# upserts then match on (source, external_id, <time>), the partitioned unique key.
+PRODOPS_EVENTS_PARTITIONED = envbool("PRODOPS_EVENTS_PARTITIONED", False)
 
 LOGGING = {
     "version": 1,

@@ -187,12 +187,15 @@ def _store(
                 for f in model._meta.concrete_fields
                 if not f.primary_key and f.name not in ("source", "external_id")
             ]
+            unique = ["source", "external_id"]
+            if settings.PRODOPS_EVENTS_PARTITIONED:
+                unique.append(TIME_FIELD[kind])
             model.objects.bulk_create(
                 objects,
                 batch_size=BATCH_SIZE,
                 update_conflicts=True,
-                unique_fields=["source", "external_id"],
-                update_fields=update,
+                unique_fields=unique,
+                update_fields=[f for f in update if f not in unique],
             )
         counts[kind] = len(objects)
         products.update(pid for _, pid in keyed.values() if pid is not None)
