@@ -160,9 +160,23 @@ def standards() -> list[StandardView]:
 
 def product_sections(product: Product, user: Any) -> dict[str, Any]:
     """What the domain apps contribute to the product page besides the editable sections."""
+    from prodops.events.models import Defect, Deployment, Incident
     from prodops.knowledge.models import SupportSignoff, TrainingSession
 
     return {
+        "deployments": Deployment.objects.filter(product=product).order_by("-deployed_at")[:5],
+        "open_incidents": Incident.objects.filter(product=product, resolved_at__isnull=True).order_by(
+            "severity", "-opened_at"
+        )[:5],
+        "open_defects": Defect.objects.filter(product=product, fixed_at__isnull=True).order_by("-found_at")[
+            :5
+        ],
+        "handover_formats": ["pdf", "html", "md"]
+        if _resolves(f"/products/{product.slug}/handover.pdf")
+        else [],
+        "warranty_url": (
+            f"/products/{product.slug}/warranty/" if _resolves(f"/products/{product.slug}/warranty/") else ""
+        ),
         "training": TrainingSession.objects.filter(product=product)
         .select_related("trainer")
         .prefetch_related("attendees")[:10],
@@ -222,3 +236,14 @@ def save_product(*, actor: Any, product: Product | None, data: dict[str, Any]) -
     except catalog.CatalogError as exc:
         field = FORM_FIELDS.get(exc.field, exc.field)
         raise ServiceError(exc.message, {field: [exc.message]}) from None
+
+
+def _resolves(path: str) -> bool:
+    """Whether another app serves this path (its page appears once the app provides it)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True

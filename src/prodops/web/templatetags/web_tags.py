@@ -38,3 +38,14 @@ def jsonish(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {jsonish(v)}" for k, v in value.items()) or "{}"
     return str(value)
+
+
+@register.filter
+def duration(value: Any) -> str:
+    """A timedelta the way standards write it: ``90d``, ``12h``."""
+    seconds = int(value.total_seconds()) if hasattr(value, "total_seconds") else int(value or 0)
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds}s"
