@@ -28,12 +28,12 @@ def test_invalid_rule_is_refused_with_position_and_nothing_changes(acme, actor):
     with pytest.raises(ReadinessError) as err:
         services.apply_standard(actor=actor, slug="acme", name="ACME", spec=bad)
     assert "criterion 'bad'" in err.value.message and "line 1, column 17" in err.value.message
-    assert err.value.field == "spec.criteria[5].rule"
+    assert err.value.field == "spec.criteria.5.rule"
     assert Standard.objects.get(slug="acme").version == 1
 
 
 def test_unknown_gate_is_refused(actor, db):
-    with pytest.raises(ReadinessError, match=r"spec.criteria\[0\]"):
+    with pytest.raises(ReadinessError, match=r"spec\.criteria\.0\.gate"):
         services.apply_standard(
             actor=actor,
             slug="s",

@@ -31,3 +31,20 @@ class ReadinessConfig(AppConfig):
         from prodops.core.signals import facts_changed
 
         facts_changed.connect(_reevaluate, dispatch_uid="prodops.readiness.reevaluate")
+
+        from prodops.catalog.services import set_stages_provider
+        from prodops.manifests.registry import register_kind
+        from prodops.readiness.manifest_kind import StandardKind
+
+        register_kind(StandardKind())
+        set_stages_provider(_stages_of)
+
+
+def _stages_of(slug: str) -> tuple[str, ...] | None:
+    """The stages a product on this standard may be in (None: the default stages)."""
+    from prodops.readiness.services import ReadinessError, get_standard
+
+    try:
+        return get_standard(slug).stages
+    except ReadinessError:
+        return None

@@ -120,15 +120,23 @@ def _segment_matches(pattern: str, value: str) -> bool:
 
 @dataclass
 class FactCatalog:
+    """The registered facts. ``placeholder_values`` restricts a placeholder to known
+    values (``{"kind": {"runbook", ...}}``), so ``docs.runbok.count`` is refused."""
+
     facts: Sequence[FactName]
+    placeholder_values: Mapping[str, Iterable[str]] = field(default_factory=dict)
+
+    def _matches(self, pattern: str, value: str) -> bool:
+        if not _segment_matches(pattern, value):
+            return False
+        allowed = self.placeholder_values.get(pattern.strip("<>")) if pattern.startswith("<") else None
+        return allowed is None or value in allowed
 
     def lookup(self, name: str) -> FactName | None:
         segs = name.split(".")
         for fact in self.facts:
             spec = fact.segments
-            if len(spec) == len(segs) and all(
-                _segment_matches(p, v) for p, v in zip(spec, segs, strict=True)
-            ):
+            if len(spec) == len(segs) and all(self._matches(p, v) for p, v in zip(spec, segs, strict=True)):
                 return fact
         return None
 
@@ -136,7 +144,7 @@ class FactCatalog:
         segs = name.split(".")
         return any(
             len(f.segments) > len(segs)
-            and all(_segment_matches(p, v) for p, v in zip(f.segments, segs, strict=False))
+            and all(self._matches(p, v) for p, v in zip(f.segments, segs, strict=False))
             for f in self.facts
         )
 

@@ -94,20 +94,34 @@ def lead_roles(*, actor: Actor, product: Product) -> set[str]:
 def parse_standard_spec(data: Any) -> StandardSpec:
     """Validate a spec; raise ReadinessError naming the field (``spec.criteria[3].gate``)."""
     try:
-        return StandardSpec.model_validate(data)
+        spec = StandardSpec.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = "spec" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+        loc = ".".join(["spec", *(str(p) for p in err["loc"])])
         msg = str(err["msg"]).removeprefix("Value error, ")
-        # Cross-field checks name their field at the start of the message.
-        inner = re.match(r"^(criteria\[\d+\]\.\w+): (.*)$", msg, re.S)
-        if inner:
-            loc, msg = f"{loc}.{inner.group(1)}", inner.group(2)
         raise ReadinessError(f"{loc}: {msg}", field=loc) from None
+    problem = spec.problem()
+    if problem is not None:
+        raise ReadinessError(f"spec.{problem[0]}: {problem[1]}", field=f"spec.{problem[0]}")
+    return spec
+
+
+def placeholder_values() -> dict[str, set[str]]:
+    """Known values of fact-name placeholders, so a misspelt name is refused at apply
+    time: ``<kind>`` is a document kind of the knowledge app (when installed)."""
+    values: dict[str, set[str]] = {}
+    try:
+        from prodops.knowledge.models import doc_kinds
+    except ImportError:  # pragma: no cover - the knowledge app is optional
+        return values
+    values["kind"] = set(doc_kinds())
+    return values
 
 
 def fact_catalog() -> rules.FactCatalog:
-    return rules.FactCatalog([rules.FactName(s.name, s.type) for s in fact_registry.specs()])
+    return rules.FactCatalog(
+        [rules.FactName(s.name, s.type) for s in fact_registry.specs()], placeholder_values()
+    )
 
 
 def compile_spec(*, slug: str, version: int, spec: StandardSpec) -> CompiledStandard:
@@ -119,7 +133,7 @@ def compile_spec(*, slug: str, version: int, spec: StandardSpec) -> CompiledStan
         )
     except RuleError as exc:
         index = next(i for i, c in enumerate(criteria) if c.id == exc.criterion_id)
-        raise ReadinessError(str(exc), field=f"spec.criteria[{index}].rule") from None
+        raise ReadinessError(str(exc), field=f"spec.criteria.{index}.rule") from None
 
 
 def spec_digest(spec: StandardSpec) -> str:
@@ -132,7 +146,7 @@ def apply_standard(
     """Create or update a standard so it matches the spec: ``created``, ``updated`` or
     ``unchanged``. The version grows only when the spec changes. Products on this
     standard are re-evaluated (through ``facts_changed``)."""
-    parsed = spec if isinstance(spec, StandardSpec) else parse_standard_spec(spec)
+    parsed = parse_standard_spec(spec.model_dump() if isinstance(spec, StandardSpec) else spec)
     digest = spec_digest(parsed)
     existing = Standard.objects.filter(slug=slug).first()
     version = 1 if existing is None else existing.version + (existing.digest != digest)
@@ -495,6 +509,27 @@ def product_readiness(*, product: Product, gate: str | None = None, now: datetim
         results=results,
         now=now,
     )
+
+
+def criterion_dict(crit: rules.Criterion) -> dict[str, Any]:
+    """A criterion as plain data (as in the standard's YAML, defaults included)."""
+    return {
+        "id": crit.id,
+        "title": crit.title,
+        "gate": crit.gate,
+        "area": crit.area,
+        "severity": crit.severity,
+        "tiers": list(crit.tiers) if crit.tiers else None,
+        "rule": crit.rule,
+        "attest": {
+            "role": crit.attest.role,
+            "every": rules.format_duration(crit.attest.every) if crit.attest.every else None,
+        }
+        if crit.attest
+        else None,
+        "why": crit.why,
+        "fix": crit.fix,
+    }
 
 
 def evaluation_history(*, product: Product, limit: int = 100) -> list[EvaluationChange]:

@@ -120,21 +120,20 @@ class StandardSpec(BaseModel):
     def stage_list(self) -> tuple[str, ...]:
         return tuple(self.stages) if self.stages else DEFAULT_STAGES
 
-    @model_validator(mode="after")
-    def _consistent(self) -> StandardSpec:
+    def problem(self) -> tuple[str, str] | None:
+        """The first cross-field problem as (field path inside spec, message), or None.
+        Kept out of pydantic validation so that the path can point at the criterion."""
         stages = self.stage_list
         if len(set(stages)) != len(stages) or len(stages) < 2:
-            raise ValueError("stages must be at least two distinct names")
+            return "stages", "stages must be at least two distinct names"
         seen: set[str] = set()
         for i, crit in enumerate(self.criteria):
             if crit.id in seen:
-                raise ValueError(f"criteria[{i}].id: duplicate criterion id {crit.id!r}")
+                return f"criteria.{i}.id", f"duplicate criterion id {crit.id!r}"
             seen.add(crit.id)
             if crit.gate not in stages[1:]:
-                raise ValueError(
-                    f"criteria[{i}].gate: {crit.gate!r} is not a gate; gates are {', '.join(stages[1:])}"
-                )
-        return self
+                return f"criteria.{i}.gate", f"{crit.gate!r} is not a gate; gates are {', '.join(stages[1:])}"
+        return None
 
 
 def dump(spec: StandardSpec) -> dict[str, Any]:
