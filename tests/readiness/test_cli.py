@@ -1,17 +1,40 @@
-"""`prodops check`, `evaluate`, `facts`, `waivers`, and `apply` of a Standard, through the
-console script's entry point (exit codes as a CI pipeline sees them)."""
+"""`prodops check`, `evaluate`, `facts`, `waivers`, and `apply` of a Standard, with the
+exit codes a CI pipeline sees. Commands run through ``call_command`` (the console
+script's own path closes the database connection, which a test transaction cannot
+survive); exit codes are mapped exactly as ``prodops.cli.main`` maps them."""
 
+import io
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from prodops.cli import main
+from prodops.cli import ALIASES
 from prodops.core.facts import specs
 from prodops.readiness.models import ProductEvaluation, Standard
 from prodops.readiness.services import create_waiver, set_custom_facts, sign_waiver
+
+
+def main(argv: list[str]) -> int:
+    out, err = io.StringIO(), io.StringIO()
+    name = ALIASES.get(argv[0], argv[0].replace("-", "_"))
+    try:
+        call_command(name, *argv[1:], stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    except CommandError as exc:
+        err.write(f"CommandError: {exc}\n")
+        code = exc.returncode
+    sys.stdout.write(out.getvalue())
+    sys.stderr.write(err.getvalue())
+    return code
+
 
 STANDARD = """\
 apiVersion: prodops/v1
