@@ -110,7 +110,9 @@ def _product_history(product: Any, *, today: date, rng: random.Random) -> list[R
             at = _at(day, rng, 7, 20)
             sha = _sha(slug, "commit", at.isoformat(), rng.random())
             pending.append((sha, at))
-        prod_today = in_production and day >= go_live
+        # Products that reached production deploy there all along (dark launches before
+        # go-live); products still in build deploy to staging only.
+        prod_today = in_production
         deploys_today = _poisson(rng, profile["deploys"] if day.weekday() < 5 else profile["deploys"] / 5)
         for _ in range(deploys_today):
             at = _at(day, rng, 9, 18)
