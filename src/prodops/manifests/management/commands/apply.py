@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -9,36 +7,11 @@ from django.db import transaction
 
 from prodops.core.actors import Actor
 from prodops.manifests import services
+from prodops.manifests.sources import SourceError, read_sources
 
 
 class _Rollback(Exception):
     """Raised to roll back a dry run."""
-
-
-def read_sources(paths: list[str]) -> list[tuple[str, str]]:
-    """(name, text) for a file, every *.yaml/*.yml/*.json of a folder, or stdin (``-``)."""
-    sources: list[tuple[str, str]] = []
-    for given in paths:
-        if given == "-":
-            sources.append(("<stdin>", sys.stdin.read()))
-            continue
-        path = Path(given)
-        if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.suffix in {".yaml", ".yml", ".json"} and p.is_file()
-            )
-            if not files:
-                raise CommandError(f"{given}: no *.yaml, *.yml or *.json files in this folder", returncode=2)
-        elif path.is_file():
-            files = [path]
-        else:
-            raise CommandError(f"{given}: no such file or folder", returncode=2)
-        for file in files:
-            try:
-                sources.append((str(file), file.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"{file}: cannot read: {exc}", returncode=2) from None
-    return sources
 
 
 class Command(BaseCommand):
@@ -60,7 +33,10 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default="cli", help="Who to record in the audit log (default: cli).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sources = read_sources(options["filename"])
+        try:
+            sources = read_sources(options["filename"])
+        except SourceError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         dry_run: bool = options["dry_run"]
         try:
             documents = services.validate(services.parse_sources(sources))
