@@ -119,3 +119,41 @@ def test_api_known_error_without_symptom_is_422(api, product):
     response = api.post(url, json.dumps({"title": "Stuck", "symptom": " "}), content_type="application/json")
     assert response.status_code == 422
     assert not KnownError.objects.exists()
+
+
+def test_accepted_risk_links_to_the_waivers_citing_it(api, product, actor):
+    from django.utils import timezone
+
+    from prodops.knowledge.handover import build_pack, render
+    from prodops.readiness.models import Waiver
+
+    risk = services.create_risk(
+        actor=actor,
+        product=product,
+        title="Vendor outage",
+        likelihood=5,
+        impact=4,
+        status="accepted",
+        next_review=LATER,
+    )
+    now = timezone.now()
+    common = {
+        "product": product,
+        "reason": "Vendor SLA covers it",
+        "created_by": "alice@example.com",
+        "created_at": now,
+    }
+    Waiver.objects.create(
+        criterion="no-open-high-risks", risk=f"risk-{risk.pk}", expires_at=now + timedelta(days=30), **common
+    )
+    Waiver.objects.create(
+        criterion="support-capacity", risk=str(risk.pk), expires_at=now - timedelta(days=1), **common
+    )  # expired: no longer relies on anything
+    Waiver.objects.create(
+        criterion="runbook", risk="RISK-999999", expires_at=now + timedelta(days=30), **common
+    )
+    assert [w.criterion for w in services.waivers_relying_on(risk)] == ["no-open-high-risks"]
+    assert api.get(f"/api/v1/risks/{risk.pk}").json()["waivers"] == ["no-open-high-risks"]
+    pack = build_pack(product=product)
+    assert [w["criterion"] for w in pack.risks[0]["waivers"]] == ["no-open-high-risks"]
+    assert "waives `no-open-high-risks`" in render(pack, "md").decode()

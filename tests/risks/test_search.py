@@ -86,3 +86,15 @@ def test_cli_and_api_search(catalogue, capsys, api):
     assert response.status_code == 200
     assert response.json()[0]["id"] == catalogue["best"].id
     assert api.get("/api/v1/known-errors/search", {"q": "x", "product": "nope"}).status_code == 404
+
+
+def test_search_page(catalogue, client, django_user_model):
+    url = "/known-errors/"
+    assert client.get(url, {"q": "checkout"}).status_code in {302, 401, 403}
+    client.force_login(django_user_model.objects.create_user(username="carol", email="carol@example.com"))
+    page = client.get(
+        url, {"q": "card payments time out at checkout", "product": "payments-api"}
+    ).content.decode()
+    assert page.index("Checkout timeout") < page.index("Slow reports")
+    assert "Ledger payments timeout" not in page
+    assert "No product with slug" in client.get(url, {"q": "timeout", "product": "nope"}).content.decode()

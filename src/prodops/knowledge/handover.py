@@ -272,6 +272,9 @@ def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
             for s in product.stakeholders.select_related("person").all()
         ],
     }
+    waivers = _waivers(product, now, risk_refs)
+    for row in risk_rows:
+        row["waivers"] = [w for w in waivers if w["risk"] == row["ref"]]
     return Pack(
         product={
             "slug": product.slug,
@@ -285,7 +288,7 @@ def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
         generated_at=now,
         owners=owners,
         readiness=_readiness(product, now, notes),
-        waivers=_waivers(product, now, risk_refs),
+        waivers=waivers,
         slos=[
             {
                 "name": s.name,

@@ -46,6 +46,7 @@ def risk_out(risk: Risk) -> dict[str, Any]:
         "mitigation": risk.mitigation,
         "status": risk.status,
         "next_review": risk.next_review,
+        "waivers": [w.criterion for w in services.waivers_relying_on(risk)],
     }
 
 

@@ -43,6 +43,7 @@ class RiskOut(Schema):
     mitigation: str
     status: str
     next_review: date
+    waivers: list[str] = Field(description="Criteria of the active waivers that cite this risk.")
 
 
 class KnownErrorIn(Schema):

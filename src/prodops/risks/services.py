@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 
 from prodops.audit.services import diff, record
 from prodops.catalog.models import Product
@@ -196,3 +199,19 @@ def search_known_errors(
     hits = fulltext.search(text, product_id=product.id if product else None, limit=limit)
     by_id = KnownError.objects.select_related("product").in_bulk([pk for pk, _ in hits])
     return [(by_id[pk], rank) for pk, rank in hits if pk in by_id]
+
+
+def waivers_relying_on(risk: Risk, *, active_only: bool = True) -> list[Any]:
+    """The readiness waivers that cite this risk (by ``RISK-<id>`` or the bare id), so an
+    accepted risk shows which gate exceptions depend on it. Empty when the readiness app
+    is not installed."""
+    try:
+        waiver_model = apps.get_model("readiness", "Waiver")
+    except LookupError:
+        return []
+    qs = waiver_model.objects.filter(product_id=risk.product_id).filter(
+        Q(risk__iexact=risk.ref) | Q(risk=str(risk.pk))
+    )
+    if active_only:
+        qs = qs.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return list(qs.order_by("expires_at"))
