@@ -119,7 +119,7 @@ def test_facts(product, make_product):
     assert values[product.id]["warranty.days_in"] == 70
     assert values[product.id]["warranty.exit_met"] is w.exit_met
     assert values[product.id]["warranty.current_intensity"] == pytest.approx(w.current_intensity)
-    assert values[product.id]["warranty.forecast_end"] == w.proposed_end.isoformat()
+    assert values[product.id]["warranty.forecast_end"] == w.proposed_end
     mine = {k: v for k, v in values[other.id].items() if k.startswith("warranty.")}
     assert mine == {"warranty.days_in": (NOW.date() - date(2026, 1, 1)).days}
     assert not any(k.startswith("warranty.") for k in values[plain.id])
@@ -176,3 +176,19 @@ def test_page_shows_the_chart(product, client, django_user_model):
     assert partial.status_code == 200
     assert "<html" not in partial.content.decode() and "<svg" in partial.content.decode()
     assert client.get("/products/nope/warranty/").status_code == 404
+
+
+def test_operate_gate_reflects_exit_met(product):
+    from prodops.events.models import Defect
+    from prodops.readiness.services import product_readiness
+
+    def status() -> tuple[str, object]:
+        r = product_readiness(product=product, gate="operate", now=NOW)
+        c = next(c for c in r.criteria if c.id == "warranty-exit-data")
+        assert c.severity == "blocking"
+        return c.status, next(c for c in r.criteria if c.id == "warranty-forecast").status
+
+    assert status() == ("pass", "pass")
+    Defect.objects.create(product=product, external_id="open", severity="high", found_at=at(70))
+    exit_status, _ = status()
+    assert exit_status == "fail"

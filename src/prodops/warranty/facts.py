@@ -60,6 +60,6 @@ def warranty_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
             if outcome.current_intensity is not None:
                 values["warranty.current_intensity"] = outcome.current_intensity
             if outcome.decided_by != "no forecast":
-                values["warranty.forecast_end"] = outcome.proposed_end.isoformat()
+                values["warranty.forecast_end"] = outcome.proposed_end
         result[p.id] = values
     return result
