@@ -171,6 +171,7 @@ def product_sections(product: Product, user: Any) -> dict[str, Any]:
         "open_defects": Defect.objects.filter(product=product, fixed_at__isnull=True).order_by("-found_at")[
             :5
         ],
+        "dora": dora_rows(product),
         "handover_formats": ["pdf", "html", "md"]
         if _resolves(f"/products/{product.slug}/handover.pdf")
         else [],
@@ -247,3 +248,43 @@ def _resolves(path: str) -> bool:
     except Resolver404:
         return False
     return True
+
+
+DORA_METRICS = (
+    ("Deployment frequency", "deployment_frequency", "per_week", "per week"),
+    ("Lead time for changes", "lead_time_for_changes", "median_hours", "hours (median)"),
+    ("Change failure rate", "change_failure_rate", "value", "%"),
+    ("Failed-deployment recovery time", "time_to_restore", "median_hours", "hours (median)"),
+    ("Rework rate", "rework_rate", "value", "%"),
+)
+
+
+def dora_rows(product: Product, *, window_days: int = 90) -> list[dict[str, Any]]:
+    """The product's DORA metrics over the last ``window_days``, each with its band and
+    method, or the reason the data cannot support a number."""
+    from django.utils import timezone
+
+    from prodops.metrics import services as metrics
+
+    result = metrics.dora_for_products(
+        product_ids=[product.pk], end=timezone.now(), window_days=window_days
+    ).get(product.pk, {})
+    rows = []
+    for label, key, field, unit in DORA_METRICS:
+        metric = result.get(key) or {}
+        value = metric.get(field)
+        if value is not None and unit == "%":
+            value = round(100 * float(value), 1)
+        elif isinstance(value, float):
+            value = round(value, 1)
+        rows.append(
+            {
+                "label": label,
+                "value": value,
+                "unit": unit,
+                "band": metric.get("band"),
+                "reason": metric.get("reason", ""),
+                "method": metric.get("method", ""),
+            }
+        )
+    return rows
