@@ -101,6 +101,8 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
                 ),
             }
         )
+    # Blocking problems first; otherwise the standard's own order.
+    rows.sort(key=lambda r: r["c"].severity != "blocking")
     return {
         "readiness": result,
         "gates": list(standard.stages[1:]),

@@ -49,3 +49,9 @@ def duration(value: Any) -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600}h"
     return f"{seconds}s"
+
+
+@register.filter
+def humanize(value: Any) -> str:
+    """``support_guide`` → ``support guide``; ``build_lead`` → ``build lead``."""
+    return str(value or "").replace("_", " ")
