@@ -86,7 +86,7 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
     pending = {w.criterion: w for w in waivers if not w.signed}
     active = {w.criterion: w for w in waivers if w.signed}
     me = lead_role(user, product)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in result.criteria:
         rows.append(
             {
