@@ -44,6 +44,7 @@ class ProductEvaluation(models.Model):
     next_gate = models.CharField(max_length=32, blank=True, default="")
     ready = models.BooleanField(default=False, help_text="Ready to enter the next stage.")
     counts = models.JSONField(default=dict, help_text="status → number of criteria.")
+    digest = models.CharField(max_length=32, blank=True, default="", help_text="Fingerprint of the results.")
 
     class Meta:
         indexes = [models.Index(fields=["ready", "next_gate"], name="readiness_ready_gate")]

@@ -389,7 +389,12 @@ class Result:
     message: str = ""
 
 
+_PLAIN = (int, float, str, bool, type(None))
+
+
 def _cel_value(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
@@ -423,6 +428,8 @@ def build_context(facts: Mapping[str, Any], roots: Iterable[str], now: datetime)
 
 
 def jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # the common case, first: most facts are numbers and flags
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, timedelta):

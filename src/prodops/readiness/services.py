@@ -194,7 +194,9 @@ def _compiled(slug: str, version: int, digest: str, spec_json: str) -> CompiledS
     return compile_spec(slug=slug, version=version, spec=spec)
 
 
+@lru_cache(maxsize=1)
 def _packaged_default() -> tuple[str, int, str, str]:
+    # The packaged file only changes with the code, so it is read once per process.
     doc = default_standard_document()
     spec = StandardSpec.model_validate(doc["spec"])
     return DEFAULT_SLUG, 0, spec_digest(spec), json.dumps(dump(spec), sort_keys=True)
@@ -245,6 +247,7 @@ class Readiness:
     evaluated_at: datetime
     criteria: list[CriterionStatus] = field(default_factory=list)
     blockers: list[CriterionStatus] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
 
     def by_gate(self) -> dict[str, list[CriterionStatus]]:
         groups: dict[str, list[CriterionStatus]] = {}
@@ -253,6 +256,9 @@ class Readiness:
         return groups
 
     def counts(self) -> dict[str, int]:
+        """status → number of criteria (of this gate and every earlier one)."""
+        if self.totals:
+            return dict(self.totals)
         out: dict[str, int] = dict.fromkeys(rules.STATUSES, 0)
         for c in self.criteria:
             out[c.status] += 1
@@ -274,31 +280,38 @@ def _readiness(
     standard: CompiledStandard,
     results: Sequence[Result],
     now: datetime,
+    detail: bool = True,
 ) -> Readiness:
     gates = set(standard.gates_up_to(gate)) if gate else set()
     criteria: list[CriterionStatus] = []
+    blockers: list[CriterionStatus] = []
+    totals: dict[str, int] = dict.fromkeys(rules.STATUSES, 0)
     for res in results:
         crit = standard.by_id[res.id].criterion
         if crit.gate not in gates:
             continue
-        criteria.append(
-            CriterionStatus(
-                id=crit.id,
-                title=crit.title,
-                gate=crit.gate,
-                area=crit.area,
-                severity=crit.severity,
-                kind="rule" if crit.rule is not None else "attest",
-                rule=crit.rule,
-                role=crit.attest.role if crit.attest else None,
-                status=res.status,
-                value=res.value,
-                message=res.message,
-                why=crit.why,
-                fix=crit.fix,
-            )
+        totals[res.status] += 1
+        blocking = crit.severity == "blocking" and res.status not in rules.OK_STATUSES
+        if not detail and not blocking:
+            continue
+        status = CriterionStatus(
+            id=crit.id,
+            title=crit.title,
+            gate=crit.gate,
+            area=crit.area,
+            severity=crit.severity,
+            kind="rule" if crit.rule is not None else "attest",
+            rule=crit.rule,
+            role=crit.attest.role if crit.attest else None,
+            status=res.status,
+            value=res.value,
+            message=res.message,
+            why=crit.why,
+            fix=crit.fix,
         )
-    blockers = [c for c in criteria if c.severity == "blocking" and c.status not in rules.OK_STATUSES]
+        criteria.append(status)
+        if blocking:
+            blockers.append(status)
     return Readiness(
         product_id=product_id,
         product=slug,
@@ -310,6 +323,7 @@ def _readiness(
         evaluated_at=now,
         criteria=criteria,
         blockers=blockers,
+        totals=totals,
     )
 
 
@@ -361,12 +375,18 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 def evaluate_products(
-    *, product_ids: Sequence[int] | None = None, now: datetime | None = None, persist: bool = True
+    *,
+    product_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+    persist: bool = True,
+    detail: bool = False,
 ) -> dict[int, Readiness]:
     """Evaluate products (all when ``product_ids`` is None) against their standards, in
     batches: facts, attestations and waivers are fetched per batch, never per product.
     With ``persist``, the results are stored and every status change becomes a history
-    row. Returns each product's readiness for its next stage."""
+    row. Returns each product's readiness for its next stage; without ``detail`` only
+    its blockers are listed in ``criteria`` (``counts()`` still covers every criterion),
+    which keeps a full portfolio evaluation cheap."""
     now = now or timezone.now()
     qs = Product.objects.all() if product_ids is None else Product.objects.filter(pk__in=list(product_ids))
     rows = list(qs.order_by("pk").values_list("pk", "slug", "tier", "stage", "standard"))
@@ -397,10 +417,20 @@ def evaluate_products(
                 standard=standard,
                 results=results,
                 now=now,
+                detail=detail,
             )
         if persist:
             _persist(evaluated, out, now)
     return out
+
+
+def _fingerprint(standard: CompiledStandard, gate: str | None, results: Sequence[Result]) -> str:
+    """What the stored row depends on: unchanged fingerprint, nothing to rewrite."""
+    data = json.dumps(
+        [standard.slug, standard.version, gate, [(r.id, r.status, r.value, r.message) for r in results]],
+        default=str,
+    )
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
 def _persist(
@@ -408,12 +438,22 @@ def _persist(
     readiness: dict[int, Readiness],
     now: datetime,
 ) -> None:
-    existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in=list(evaluated))}
+    stored = dict(
+        ProductEvaluation.objects.filter(product_id__in=list(evaluated)).values_list("product_id", "digest")
+    )
+    fingerprints = {
+        pid: _fingerprint(standard, readiness[pid].gate, results)
+        for pid, (standard, results) in evaluated.items()
+    }
+    unchanged = [pid for pid, fp in fingerprints.items() if stored.get(pid) == fp]
+    changed_ids = [pid for pid in evaluated if pid in stored and stored[pid] != fingerprints[pid]]
+    existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in=changed_ids)}
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
-    unchanged: list[int] = []
     changes: list[EvaluationChange] = []
     for pid, (standard, results) in evaluated.items():
+        if pid in stored and pid not in existing:
+            continue  # unchanged
         old = existing.get(pid)
         old_results: dict[str, Any] = old.results if old is not None else {}
         new_results: dict[str, Any] = {}
@@ -448,16 +488,10 @@ def _persist(
             "next_gate": ready.gate or "",
             "ready": ready.ready,
             "counts": ready.counts(),
+            "digest": fingerprints[pid],
         }
         if old is None:
             creates.append(ProductEvaluation(product_id=pid, **fields))
-        elif (old.results, old.standard, old.standard_version, old.ready) == (
-            new_results,
-            standard.slug,
-            standard.version,
-            ready.ready,
-        ):
-            unchanged.append(pid)
         else:
             for key, value in fields.items():
                 setattr(old, key, value)
@@ -467,7 +501,16 @@ def _persist(
     if updates:
         ProductEvaluation.objects.bulk_update(
             updates,
-            ["standard", "standard_version", "evaluated_at", "results", "next_gate", "ready", "counts"],
+            [
+                "standard",
+                "standard_version",
+                "evaluated_at",
+                "results",
+                "next_gate",
+                "ready",
+                "counts",
+                "digest",
+            ],
             batch_size=500,
         )
     if unchanged:
