@@ -1,3 +1,49 @@
+"""Warranty estimates: a product's, from its own defects, or any failure data posted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Router
+from ninja.errors import ValidationError
+
+from prodops.catalog.models import Product
+from prodops.warranty import services, srgm
+from prodops.warranty.schemas import EstimateIn, EstimateOut, Problem
 
 router = Router(tags=["warranty"])
+
+
+@router.get(
+    "/products/{slug}/warranty",
+    response={200: EstimateOut, 422: Problem},
+    summary="The product's warranty: fitted models, forecast, proposed end, exit criterion",
+)
+def product_warranty(request: HttpRequest, slug: str) -> Any:
+    product = get_object_or_404(Product, slug=slug)
+    try:
+        return 200, services.assess_product(product=product).as_dict()
+    except services.WarrantyError as exc:
+        return 422, {"detail": str(exc)}
+
+
+@router.post(
+    "/warranty/estimate",
+    response={200: EstimateOut},
+    summary="Fit reliability-growth models to failure data and forecast",
+)
+def estimate(request: HttpRequest, payload: EstimateIn) -> Any:
+    try:
+        if payload.times is not None:
+            data: srgm.Data = srgm.FailureTimes.of(payload.times, payload.observed_until)
+        else:
+            data = srgm.GroupedCounts.of(payload.period_ends or [], payload.counts or [])
+    except ValueError as exc:
+        raise ValidationError([{"loc": ["body"], "msg": str(exc), "type": "value_error"}]) from None
+    if data.n == 0 and isinstance(data, srgm.FailureTimes):
+        raise ValidationError([{"loc": ["body", "times"], "msg": "no failure times", "type": "value_error"}])
+    models = ["go", "mo", "dss", "jm"] if payload.model == "all" else [payload.model]
+    result = srgm.estimate(data, models=models, threshold=payload.threshold, horizon=payload.horizon)
+    return 200, result.as_dict()
