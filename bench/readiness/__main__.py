@@ -119,7 +119,10 @@ def _python_rule(rule: str) -> Any:
     expr = rule.replace("&&", " and ").replace("||", " or ")
     expr = re.sub(r"!(?!=)", " not ", expr)
     expr = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", expr))
-    expr = re.sub(r"(?<!['\w.])([a-z_]+(?:\.[a-z_]+)+)", lambda m: f"f[{m.group(1)!r}]", expr)
+    expr = re.sub(r"has\(([\w.]+)\)", lambda m: f"({m.group(1)!r} in f)", expr)
+    expr = re.sub(
+        r"(?<!['\w.])([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)", lambda m: f"f[{m.group(1)!r}]", expr
+    )
     return eval(f"lambda f: {expr}")
 
 

@@ -120,3 +120,11 @@ def test_durations():
     assert rules.parse_duration("12h") == timedelta(hours=12)
     with pytest.raises(ValueError, match="not a duration"):
         rules.parse_duration("two weeks")
+
+
+def test_namespace_indexing_reads_facts_not_named_in_the_rule():
+    s = std(Criterion(id="lt", gate="build", rule='custom["load-test"] == true && slo.count > 0'))
+    facts = {"custom.load-test": True, "slo.count": 1, "docs.faq.count": 3}
+    [res] = rules.evaluate_product(s, facts=facts, tier=1, now=NOW)
+    assert res.status == "pass"
+    assert s.wants("custom.load-test") and not s.wants("docs.faq.count")

@@ -330,9 +330,16 @@ class CompiledStandard:
     criteria: list[CompiledCriterion]
     roots: frozenset[str] = frozenset()
     by_id: dict[str, CompiledCriterion] = field(default_factory=dict)
+    # The facts the rules read, and the namespaces they read whole (``custom["x"]``):
+    # only those go into a product's CEL context, which keeps it small.
+    needed: frozenset[str] = frozenset()
+    needed_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.by_id = {c.criterion.id: c for c in self.criteria}
+
+    def wants(self, name: str) -> bool:
+        return name in self.needed or name.startswith(self.needed_prefixes)
 
     def gate_index(self, gate: str) -> int:
         return self.stages.index(gate)
@@ -352,14 +359,29 @@ def compile_standard(
     *, slug: str, version: int, stages: Sequence[str], criteria: Iterable[Criterion], catalog: FactCatalog
 ) -> CompiledStandard:
     compiled: list[CompiledCriterion] = []
+    needed: set[str] = set()
+    prefixes: set[str] = set()
     for crit in criteria:
         if crit.rule is not None:
             program, facts = compile_rule(crit.id, crit.rule, catalog)
             compiled.append(CompiledCriterion(crit, program, facts))
+            needed.update(facts)
+            prefixes.update(
+                f"{name}."
+                for name, _ in references(crit.rule)
+                if catalog.lookup(name) is None and catalog.is_namespace(name)
+            )
+            # A map-typed fact read by field: keep the fact itself (already in facts).
         else:
             compiled.append(CompiledCriterion(crit))
     return CompiledStandard(
-        slug=slug, version=version, stages=tuple(stages), criteria=compiled, roots=frozenset(catalog.roots())
+        slug=slug,
+        version=version,
+        stages=tuple(stages),
+        criteria=compiled,
+        roots=frozenset(catalog.roots()),
+        needed=frozenset(needed),
+        needed_prefixes=tuple(sorted(prefixes)),
     )
 
 
@@ -408,13 +430,27 @@ def _cel_value(value: Any) -> Any:
     return value
 
 
-def build_context(facts: Mapping[str, Any], roots: Iterable[str], now: datetime) -> dict[str, Any]:
-    """Nested maps from dotted fact names (see the module docstring)."""
+_SPLIT: dict[str, tuple[list[str], str]] = {}
+
+
+def _split(name: str) -> tuple[list[str], str]:
+    parts = _SPLIT.get(name)
+    if parts is None:
+        *path, leaf = name.split(".")
+        parts = _SPLIT[name] = (path, leaf)
+    return parts
+
+
+def build_context(
+    facts: Mapping[str, Any], roots: Iterable[str], now: datetime, keep: Callable[[str], bool] | None = None
+) -> dict[str, Any]:
+    """Nested maps from dotted fact names (see the module docstring); with ``keep``, only
+    the facts it accepts."""
     ctx: dict[str, Any] = {root: {} for root in roots}
     for name, value in facts.items():
-        if value is None:
+        if value is None or (keep is not None and not keep(name)):
             continue
-        *path, leaf = name.split(".")
+        path, leaf = _split(name)
         node = ctx
         for seg in path:
             child = node.get(seg)
@@ -503,7 +539,7 @@ def evaluate_product(
             if context is None:
                 # One CEL context per product, shared by all its rules: building it is
                 # the costly part, executing a compiled rule on it takes about 1 µs.
-                context = cel.Context(build_context(facts, standard.roots, now))
+                context = cel.Context(build_context(facts, standard.roots, now, standard.wants))
             result = _evaluate_rule(cc, context, facts)
         else:
             result = _evaluate_attest(crit, attestations.get(crit.id), now)

@@ -497,7 +497,9 @@ def _persist(
                 setattr(old, key, value)
             updates.append(old)
     if creates:
-        ProductEvaluation.objects.bulk_create(creates, batch_size=500)
+        # A concurrent evaluation may have created the row meanwhile; its result stands
+        # until the next evaluation, which is never far behind.
+        ProductEvaluation.objects.bulk_create(creates, batch_size=500, ignore_conflicts=True)
     if updates:
         ProductEvaluation.objects.bulk_update(
             updates,
