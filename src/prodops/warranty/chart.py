@@ -67,6 +67,9 @@ class Chart:
     i_ticks: list[Tick] = field(default_factory=list)
     per_label: str = ""
     description: str = ""
+    note: str = ""
+    note_x: float = 0.0
+    note_y: float = 0.0
 
 
 def _nice_step(span: float, target: int) -> float:
@@ -102,6 +105,10 @@ def build(
     if proposed_days > 0:
         # Keep a very wide upper interval from squashing the data into the left edge.
         x_max = min(x_max, max(days_in, proposed_days) * 1.6)
+    if fit is None:
+        # Nothing to forecast: show the data, not the policy's far-off maximum.
+        x_max = max(days_in * 1.25, 14.0)
+        chart.note = "no fitted intensity: the data show no reliability growth yet"
     sx = (chart.right - LEFT) / x_max
 
     def x(d: float) -> float:
@@ -177,19 +184,24 @@ def build(
     # end's right of its own, so the two never overlap however close they are.
     label_y = TOP_Y0 + TOP_H - 6
     now_x, end_x = x(days_in), x(proposed_days)
-    if abs(now_x - end_x) < 2:
+    end_shown = proposed_days <= x_max  # else off the chart: the summary gives the date
+    if end_shown and abs(now_x - end_x) < 2:
         chart.markers.append(Marker(end_x, "today = proposed end", "end", label_y, "end"))
     else:
         chart.markers.append(Marker(now_x, "today", "now", label_y, "end" if now_x < end_x else "start"))
+    if end_shown and abs(now_x - end_x) >= 2:
+        room = end_x <= chart.right - 80
         chart.markers.append(
             Marker(
                 end_x,
                 "proposed end",
                 "end",
-                label_y - (14 if end_x > chart.right - 80 else 0),
-                "start" if end_x <= chart.right - 80 and end_x > now_x else "end",
+                label_y - (0 if room else 14),
+                "start" if room and end_x > now_x else "end",
             )
         )
+    chart.note_x = (LEFT + chart.right) / 2
+    chart.note_y = BOT_Y0 + BOT_H / 2
 
     dstep = _nice_step(x_max, 6)
     dstep = max(7.0, round(dstep / 7) * 7) if dstep >= 7 else dstep

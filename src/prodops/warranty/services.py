@@ -360,4 +360,5 @@ def page_context(*, product: Any, now: datetime | None = None) -> dict[str, Any]
         "trend": est.trend if est else None,
         "interval_method": srgm.INTERVAL_METHOD,
         "horizon_days": HORIZON_DAYS,
+        "whole_days": (w.proposed_end - w.go_live).days,
     }
