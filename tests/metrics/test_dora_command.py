@@ -162,3 +162,50 @@ def test_as_of_is_the_end_of_that_day():
 
     assert window_end(date(2026, 1, 14)) == datetime(2026, 1, 15, tzinfo=UTC)
     assert parse_window("90d") == 90 and parse_window("12w") == 84
+
+
+@pytest.mark.django_db
+def test_dora_api(history, client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("viewer", "v@example.com", "pw"))
+    data = client.get("/api/v1/products/payments-api/dora?as_of=2026-01-14&window=14d").json()
+    assert data["lead_time_for_changes"]["median_hours"] == 9.0
+    portfolio = client.get("/api/v1/dora?as_of=2026-01-14&window=14d&linkage=fourkeys").json()
+    assert set(portfolio["products"]) == {"payments-api", "quiet-service"}
+    assert portfolio["portfolio"]["deployment_frequency"]["products"] == 1
+    assert client.get("/api/v1/dora?window=soon").status_code == 400
+    assert client.get("/api/v1/products/nope/dora").status_code == 404
+
+
+@pytest.mark.django_db
+def test_changes_from_before_the_window_count_when_deployed_in_it(make_product, actor, capsys):
+    make_product("ledger")
+    rows = [
+        Record(
+            "deployment",
+            "prodops",
+            "old",
+            {"deployed_at": datetime(2025, 12, 20, tzinfo=UTC)},
+            product="ledger",
+        ),
+        Record(
+            "change",
+            "prodops",
+            "c-old",
+            {"sha": "c-old", "committed_at": datetime(2025, 12, 19, tzinfo=UTC)},
+            product="ledger",
+        ),
+        # Committed after the last deployment before the window, shipped in the window: 72 h.
+        Record(
+            "change",
+            "prodops",
+            "c-mid",
+            {"sha": "c-mid", "committed_at": datetime(2025, 12, 30, tzinfo=UTC)},
+            product="ledger",
+        ),
+        Record("deployment", "prodops", "new", {"deployed_at": t(2)}, product="ledger"),
+    ]
+    services.ingest(records=list(enumerate(rows, 1)), actor=actor)
+    call_command("dora", "ledger", as_of="2026-01-14", window="14d", format="json")
+    data = json.loads(capsys.readouterr().out)
+    assert data["lead_time_for_changes"]["median_hours"] == 72.0
+    assert data["lead_time_for_changes"]["changes"] == 1

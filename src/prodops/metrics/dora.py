@@ -60,7 +60,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Linkage = Literal["default", "fourkeys"]
 LEVELS = ("elite", "high", "medium", "low")
@@ -68,8 +68,7 @@ HOURS_PER_MONTH = 365.25 / 12 * 24  # 730.5
 PER_WEEK_MONTHLY = 7 / (365.25 / 12)  # once a month, per week (0.22998)
 
 
-@dataclass(frozen=True)
-class Deploy:
+class Deploy(NamedTuple):
     at: datetime
     status: str = "success"  # success | failure
     sha: str = ""
@@ -79,15 +78,13 @@ class Deploy:
     key: str = ""  # an id, to tell deployments apart
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     sha: str
     committed_at: datetime
     push_sha: str = ""
 
 
-@dataclass(frozen=True)
-class Outage:
+class Outage(NamedTuple):
     opened_at: datetime
     resolved_at: datetime | None = None
     root_cause_sha: str = ""
