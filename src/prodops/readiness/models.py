@@ -31,9 +31,10 @@ class Standard(models.Model):
 class ProductEvaluation(models.Model):
     """The latest evaluation of one product against its standard.
 
-    ``results`` maps criterion id → ``{status, value, message, since}`` (``since``: when
-    the status last changed). One row per product keeps a full re-evaluation of a large
-    portfolio to a few thousand row updates; the history lives in EvaluationChange.
+    ``results`` maps criterion id → ``{status, value, since, message}`` (``since``: when
+    the status last changed; ``message`` left out when it only repeats a failing rule).
+    One row per product keeps a full re-evaluation of a large portfolio to a few
+    thousand row updates; the history lives in EvaluationChange.
     """
 
     product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="evaluation")

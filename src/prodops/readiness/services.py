@@ -460,12 +460,16 @@ def _persist(
         for res in results:
             prev = old_results.get(res.id)
             same = prev is not None and prev.get("status") == res.status
-            new_results[res.id] = {
+            entry: dict[str, Any] = {
                 "status": res.status,
                 "value": res.value,
-                "message": res.message,
                 "since": prev["since"] if same and prev else now.isoformat(),
             }
+            # A failing rule's message is only "<rule> is false": left out, it keeps
+            # 10,000 stored rows small; other messages (unknown, waived, attest) are kept.
+            if res.message and not (res.status == "fail" and standard.by_id[res.id].program is not None):
+                entry["message"] = res.message
+            new_results[res.id] = entry
             if old is not None and not same:
                 changes.append(
                     EvaluationChange(
