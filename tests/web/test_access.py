@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from prodops.audit.models import AuditEntry
 from tests.web.conftest import PASSWORD
 
 
@@ -134,3 +135,39 @@ def test_only_product_operations_and_admins_edit_the_catalog(personas, make_prod
     assert client.get("/products/new/").status_code == status
     assert client.get("/products/payments-api/edit/").status_code == status
     assert client.get("/products/payments-api/").status_code == 200
+
+
+def test_role_command_shows_and_sets_roles(personas):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from prodops.accounts.roles import role_of
+
+    out = StringIO()
+    call_command("role", "carol@example.com", stdout=out)
+    assert out.getvalue().strip() == "carol: Member"
+    call_command("role", "carol", "viewer", stdout=out)
+    assert "carol: Viewer" in out.getvalue()
+    personas["carol"].refresh_from_db()
+    assert role_of(type(personas["carol"]).objects.get(pk=personas["carol"].pk)) == "viewer"
+    assert AuditEntry.objects.filter(action="role.set", via="cli").exists()
+    with pytest.raises(CommandError) as exc:
+        call_command("role", "nobody")
+    assert exc.value.returncode == 2
+
+
+def test_admin_approves_as_an_override_recorded_as_such(client, personas, gated_product):
+    from prodops.lifecycle.models import Transition
+
+    client.force_login(personas["alice"])
+    client.post("/products/payments-api/transitions/", {"to_stage": "pilot"})
+    transition = Transition.objects.get()
+    client.force_login(personas["root"])
+    page = client.get("/products/payments-api/").content.decode()
+    assert "Approve as admin (override)" in page
+    client.post(f"/products/payments-api/transitions/{transition.pk}/approve/")
+    transition.refresh_from_db()
+    assert transition.override
+    assert AuditEntry.objects.filter(action="transition.override", actor="root@example.com").exists()

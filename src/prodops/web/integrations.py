@@ -88,19 +88,33 @@ def blocked_gates(products: Any, *, limit: int) -> tuple[int, list[Blocked]]:
     """Products whose next gate is not open (most critical first), and how many there are."""
     from prodops.readiness.models import ProductEvaluation
 
-    qs = ProductEvaluation.objects.filter(product__in=products, ready=False).exclude(next_gate="")
-    rows = (
-        qs.select_related("product")
-        .only("next_gate", "counts", "product__slug", "product__name", "product__tier")
-        .order_by("product__tier", "product__slug")[:limit]
+    # ``ready__lt=True`` rather than ``ready=False``: SQLite cannot use the (ready,
+    # next_gate) index for ``NOT ready``, and without it every row's large ``results``
+    # column is read.
+    qs = ProductEvaluation.objects.filter(ready__lt=True, next_gate__gt="")
+    if products.query.where:
+        qs = qs.filter(product__in=products)
+    # Pick the products first (small rows, sorted by criticality), then read the large
+    # evaluation rows of those few only.
+    top = list(
+        products.filter(pk__in=qs.values("product_id"))
+        .only("id", "slug", "name", "tier")
+        .order_by("tier", "slug")[:limit]
     )
+    evaluations = {
+        pid: (gate, counts or {})
+        for pid, gate, counts in ProductEvaluation.objects.filter(
+            product_id__in=[p.pk for p in top]
+        ).values_list("product_id", "next_gate", "counts")
+    }
     items = [
         Blocked(
-            product=r.product,
-            gate=r.next_gate,
-            failing=int((r.counts or {}).get("fail", 0)) + int((r.counts or {}).get("unknown", 0)),
+            product=p,
+            gate=evaluations[p.pk][0],
+            failing=int(evaluations[p.pk][1].get("fail", 0)) + int(evaluations[p.pk][1].get("unknown", 0)),
         )
-        for r in rows
+        for p in top
+        if p.pk in evaluations
     ]
     return qs.count(), items
 
