@@ -11,6 +11,7 @@ portfolio dashboard, a product page and its gate checklist, each at 1280 px and 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -113,8 +114,13 @@ def main() -> int:
                 page.close()
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        # SIGINT is gunicorn's quick shutdown (SIGTERM waits for the graceful timeout).
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     for path in sorted(out_dir.glob("*.png")):
         print(path)
     return 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from prodops.catalog.models import Product
+from prodops.catalog.models import DEFAULT_STAGES, Product
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,11 @@ def blocked_gates(products: Any, *, limit: int) -> tuple[int, list[Blocked]]:
     # ``ready__lt=True`` rather than ``ready=False``: SQLite cannot use the (ready,
     # next_gate) index for ``NOT ready``, and without it every row's large ``results``
     # column is read.
-    qs = ProductEvaluation.objects.filter(ready__lt=True, next_gate__gt="")
+    # Retirement is a decision, not a readiness target: an operating product whose
+    # retire gate is not open is not blocked.
+    qs = ProductEvaluation.objects.filter(ready__lt=True, next_gate__gt="").exclude(
+        next_gate=DEFAULT_STAGES[-1]
+    )
     if products.query.where:
         qs = qs.filter(product__in=products)
     # Pick the products first (small rows, sorted by criticality), then read the large
