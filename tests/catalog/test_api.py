@@ -215,3 +215,14 @@ def test_openapi_and_docs(api, catalog):
     docs = Client().get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_a_patch_that_would_drop_a_lead_is_refused(api, catalog):
+    response = api("patch", "/products/ledger", {"owners": None, "version": 1})
+    assert response.status_code == 422, response.content
+    assert ["body", "owners"] in [e["loc"] for e in response.json()["detail"]]
+    response = api("patch", "/products/ledger", {"teams": {"run": "nope"}, "version": 1})
+    assert response.status_code == 422
+    assert ["body", "teams", "run"] in [e["loc"] for e in response.json()["detail"]]
+    product = Product.objects.get(slug="ledger")
+    assert (product.version, product.run_team.slug if product.run_team else None) == (1, "pay-ops")

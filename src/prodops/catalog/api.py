@@ -230,13 +230,18 @@ def patch_product(
     product = _get_product(slug)
     expected = _expected_version(request, product, payload.version)
     changes = payload.model_dump(mode="json", exclude_unset=True, exclude={"version"})
-    name = changes.pop("name", None) or product.name
-    merged = services.product_spec(product).model_dump(mode="json") | changes
     try:
-        spec = ProductSpec.model_validate(merged)
-    except ValueError as exc:
-        raise HttpError(422, str(exc)) from None
-    return _save(request, response, slug=slug, name=name, spec=spec, expected_version=expected)
+        with transaction.atomic():
+            services.update_product(
+                actor=_actor(request), product=product, changes=changes, expected_version=expected
+            )
+    except services.CatalogError as exc:
+        raise _invalid(exc) from None
+    except services.StaleVersion as exc:
+        raise HttpError(409, str(exc)) from None
+    product = _get_product(slug)
+    response["ETag"] = _etag(str(product.version))
+    return _product_out(product)
 
 
 @router.delete(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from django.db.models import ProtectedError
+from pydantic import ValidationError
 
 from prodops.audit.services import diff, record
 from prodops.catalog.models import DEFAULT_STAGES, SLO, Person, Product, Stakeholder, Team
@@ -322,13 +323,15 @@ def update_product(
     *, actor: Actor, product: Product, changes: dict[str, Any], expected_version: int | None = None
 ) -> tuple[Product, Outcome]:
     """Change some fields (``name`` and spec fields); the rest stays as it is."""
+    changes = dict(changes)
     name = changes.pop("name", None) or product.name
     current = product_spec(product).model_dump(mode="json")
     current.update(changes)
     try:
         spec = ProductSpec.model_validate(current)
-    except ValueError as exc:
-        raise CatalogError(str(exc)) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CatalogError(first["msg"], field=".".join(str(p) for p in first["loc"])) from None
     return save_product(
         actor=actor, slug=product.slug, name=name, spec=spec, expected_version=expected_version
     )

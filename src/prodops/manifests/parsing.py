@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser, when PyYAML was built with it, is several times faster; both keep marks.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass
 class LocatedError(Exception):
@@ -81,7 +84,7 @@ def parse(text: str, source: str) -> list[RawDocument]:
     ``prodops export --format json``) stands for one document per item.
 
     Raises LocatedError for YAML syntax errors and duplicate keys."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     documents: list[RawDocument] = []
     number = 0
     try:
@@ -111,7 +114,7 @@ def parse(text: str, source: str) -> list[RawDocument]:
     return documents
 
 
-def _document(loader: yaml.SafeLoader, node: yaml.Node, source: str, number: int) -> RawDocument:
+def _document(loader: Any, node: yaml.Node, source: str, number: int) -> RawDocument:
     raw = RawDocument(source=source, number=number, line=node.start_mark.line + 1, data=None)
     _walk(node, "", raw.lines, raw)
     raw.data = loader.construct_document(node)
