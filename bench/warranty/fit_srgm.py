@@ -21,12 +21,12 @@ N = 10_000
 REPEAT = 20
 
 
-def data() -> srgm.FailureTimes:
+def data(n: int = N) -> srgm.FailureTimes:
     # A Goel-Okumoto process with b = 0.01 per day observed for 180 days; given the
     # count, its failure times are independent truncated exponentials.
     rng = np.random.default_rng(1)
     b, end = 0.01, 180.0
-    u = rng.random(N)
+    u = rng.random(n)
     times = np.sort(-np.log1p(u * math.expm1(-b * end)) / b)
     return srgm.FailureTimes.of(times, end)
 
@@ -48,6 +48,10 @@ def main() -> None:
         print(f"  fit {name:<18} {med * 1000:8.2f} ms   (worst {worst * 1000:.2f} ms)")
     med, worst = timed(lambda: srgm.estimate(d, threshold=1 / 14, horizon=14))
     print(f"  estimate (4 models, trend, forecast) {med * 1000:8.2f} ms   (worst {worst * 1000:.2f} ms)")
+    # A product's warranty (what the facts provider does per product in warranty).
+    small = data(25)
+    med, worst = timed(lambda: srgm.estimate(small, threshold=1 / 14, horizon=14))
+    print(f"25 failure times: estimate {med * 1000:.2f} ms   (worst {worst * 1000:.2f} ms)")
 
 
 if __name__ == "__main__":

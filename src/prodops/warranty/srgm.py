@@ -277,7 +277,8 @@ def _trunc_gamma2_mean(u: float) -> float:
     """Mean of a Gamma(2, rate u) truncated to [0, 1]: 2/u - u e^-u / (1 - (1+u) e^-u)."""
     if u < 1e-3:
         return 2 / 3 - u / 18 + u**2 / 270
-    return 2 / u - u * math.exp(-u) / float(_q(np.array(u)))
+    e = math.exp(-u)
+    return 2 / u - u * e / (-math.expm1(-u) - u * e)
 
 
 def _numeric_hessian(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
@@ -545,7 +546,13 @@ class MusaOkumoto(ModelSpec):
             return float(n / v - np.sum(s / (1 + v * s)) - n / ((1 + v) * math.log1p(v)))
 
         grid = np.logspace(-6, 12, 73)
-        signs = [score(float(v)) for v in grid]
+        # The score on the whole grid, then the first sign change: as one array for few
+        # failures (call overhead dominates), point by point for many (memory dominates).
+        if n <= 500:
+            col = grid[:, None]
+            signs = n / grid - np.sum(s / (1 + col * s), axis=1) - n / ((1 + grid) * np.log1p(grid))
+        else:
+            signs = np.array([score(float(v)) for v in grid])
         bracket = next(
             ((grid[i], grid[i + 1]) for i in range(grid.size - 1) if signs[i] > 0 >= signs[i + 1]), None
         )
