@@ -57,8 +57,11 @@ TRAINING_TOPICS = [
     "Known errors and workarounds",
     "Failover exercise",
 ]
-# Expected support hours per week by stage (pilot products are still small).
-LOAD_BY_STAGE = {"build": 4.0, "pilot": 12.0, "warranty": 22.0, "operate": 18.0, "retire": 2.0}
+# Expected support load as a share of the run team's weekly capacity, by stage. A pilot
+# is estimated at full rollout, so a team that already runs two products in operation
+# (60% of its week) goes past the standard's 0.85 limit when its pilot lands: the seeds'
+# support team "already working 70+ hours a week".
+LOAD_SHARE_BY_STAGE = {"build": 0.05, "pilot": 0.3, "warranty": 0.25, "operate": 0.3, "retire": 0.01}
 
 
 def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
@@ -69,13 +72,13 @@ def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
         members = list(product.run_team.members.order_by("email")) if product.run_team else []
         if rank >= 2 and members:
             _training_and_signoffs(product, rank, index, members, actor=actor, today=today, rng=rng)
-        if product.stage in LOAD_BY_STAGE and product.run_team is not None:
-            hours = LOAD_BY_STAGE[product.stage] + rng.choice([0, 2, 4, 6])
-            basis = (
-                "pilot ticket volume x 4"
-                if product.stage == "pilot"
-                else "last quarter's tickets and incidents"
-            )
+        team = product.run_team
+        if product.stage in LOAD_SHARE_BY_STAGE and team is not None and team.capacity_hours_per_week:
+            hours = round(LOAD_SHARE_BY_STAGE[product.stage] * team.capacity_hours_per_week, 1)
+            basis = {
+                "build": "build lead's estimate",
+                "pilot": "pilot tickets scaled to full rollout",
+            }.get(product.stage, "last quarter's tickets and incidents")
             services.set_support_estimate(actor=actor, product=product, hours_per_week=hours, basis=basis)
 
 

@@ -62,6 +62,7 @@ class Pack:
         return [
             {"label": labels.get(k, k.replace("_", " ").capitalize()), "value": v, "url": k.endswith("url")}
             for k, v in self.oncall.items()
+            if v not in (None, "")
         ]
 
 
@@ -109,6 +110,12 @@ def _warranty(product: Product) -> dict[str, Any]:
     }
 
 
+def _now_text(c: Any) -> str:
+    if getattr(c, "kind", "") == "rule" and getattr(c, "value", None) is not None:
+        return f"now {c.value}"
+    return str(getattr(c, "message", "") or "")
+
+
 def _readiness(product: Product, now: datetime, notes: list[str]) -> dict[str, Any] | None:
     try:
         from prodops.readiness import services as readiness_services
@@ -133,6 +140,8 @@ def _readiness(product: Product, now: datetime, notes: list[str]) -> dict[str, A
             "status": c.status,
             "message": c.message,
             "fix": c.fix,
+            # What the rule saw (e.g. utilization 0.9), or why an attestation is missing.
+            "now": _now_text(c),
         }
         for c in criteria
         if c.status not in {"pass", "waived"}

@@ -7,7 +7,7 @@ returns ``[(known_error_id, relevance)]``, best first, relevance > 0.
   built-in ranking; bm25 is negative, lower is better). Columns are weighted so a match
   in the title or symptom outweighs one in the cause or workaround.
 * PostgreSQL: ``to_tsvector('english', ...)`` with weights A (title, symptom), B (cause),
-  C (workaround), ranked by ``ts_rank``.
+  C (workaround), ranked by ``ts_rank``, served by a GIN index on that expression.
 * Other databases: a plain substring match, counted per word (no ranking model).
 
 Words of the query are OR-ed, so a long symptom description still finds errors that
@@ -17,8 +17,6 @@ share only some of its words; those sharing more (and rarer) words rank higher.
 from __future__ import annotations
 
 import re
-from functools import reduce
-from operator import or_
 
 from django.db import connection
 
@@ -67,25 +65,40 @@ def _sqlite(terms: list[str], product_id: int | None, limit: int) -> list[tuple[
         return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
 
 
+def _pg_weighted(column: str, weight: str) -> str:
+    return f"setweight(to_tsvector('english'::regconfig, coalesce({column}, '')), '{weight}')"
+
+
+# The weighted document of a known error. Migration 0003 indexes exactly this expression
+# (GIN), so keep the two the same: the planner matches index expressions textually.
+PG_VECTOR = (
+    "("
+    + " || ".join(
+        _pg_weighted(column, weight)
+        for column, weight in (("title", "A"), ("symptom", "A"), ("cause", "B"), ("workaround", "C"))
+    )
+    + ")"
+)
+
+
 def _postgresql(terms: list[str], product_id: int | None, limit: int) -> list[tuple[int, float]]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-    from prodops.risks.models import KnownError
-
-    vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("symptom", weight="A", config="english")
-        + SearchVector("cause", weight="B", config="english")
-        + SearchVector("workaround", weight="C", config="english")
+    # One plainto_tsquery per word, OR-ed (tsquery || tsquery): stop words drop out and
+    # punctuation cannot form operators.
+    query = " || ".join("plainto_tsquery('english'::regconfig, %s)" for _ in terms)
+    sql = (
+        f"SELECT id, ts_rank({PG_VECTOR}, q) AS relevance "
+        f"FROM risks_knownerror, (SELECT {query}) AS s(q) "
+        f"WHERE {PG_VECTOR} @@ q"
     )
-    query = reduce(or_, [SearchQuery(t, config="english") for t in terms])
-    qs = KnownError.objects.annotate(document=vector, relevance=SearchRank(vector, query)).filter(
-        document=query
-    )
+    params: list[str | int] = list(terms)
     if product_id is not None:
-        qs = qs.filter(product_id=product_id)
-    rows = qs.order_by("-relevance", "id").values_list("id", "relevance")[:limit]
-    return [(int(pk), float(rank)) for pk, rank in rows]
+        sql += " AND product_id = %s"
+        params.append(product_id)
+    sql += " ORDER BY relevance DESC, id LIMIT %s"
+    params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
 
 
 def _fallback(terms: list[str], product_id: int | None, limit: int) -> list[tuple[int, float]]:
