@@ -164,3 +164,34 @@ def test_dashboard_shows_readiness_and_blocked_gates(client, personas, gated_pro
     page = client.get("/").content.decode()
     assert "for pilot" in page and ">blocked<" in page
     assert 'Blocked gates <span class="muted small">1</span>' in page
+
+
+def test_attest_by_someone_outside_the_role_is_403(client, personas):
+    from prodops.readiness.models import Attestation
+
+    client.force_login(personas["carol"])
+    response = client.post(
+        "/products/payments-api/attest/",
+        {"criterion": "plan-attested", "evidence_url": "https://wiki.example.com/plan"},
+    )
+    assert response.status_code == 403
+    assert not Attestation.objects.exists()
+
+
+def test_a_lead_rejects_a_transition_with_a_reason(client, personas, gated_product):
+    from prodops.lifecycle.models import Transition
+
+    client.force_login(personas["carol"])
+    request_pilot(client)
+    transition = Transition.objects.get()
+    client.force_login(personas["bob"])
+    url = f"/products/payments-api/transitions/{transition.pk}/reject/"
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert "Reason: This field is required." in response.content.decode()
+    transition.refresh_from_db()
+    assert transition.status == "pending"
+    client.post(url, {"reason": "Support is not trained yet"})
+    transition.refresh_from_db()
+    assert transition.status == "refused" and "Support is not trained yet" in transition.refusal
+    page = client.get("/products/payments-api/").content.decode()
+    assert "Support is not trained yet" in page and "refused" in page
