@@ -121,3 +121,20 @@ def test_gate_journey_runbook_waiver_and_both_leads_approve(page, personas, gate
     page.get_by_role("button", name="Approve as run lead").click()
     expect(page.get_by_role("status")).to_contain_text("is now in pilot")
     expect(page.get_by_test_id("stage")).to_have_text("pilot")
+
+
+def test_a_refused_htmx_action_is_reported(page, personas, gated_product, sign_in):
+    """carol (a member) opens the page, then loses her role: her next action is refused,
+    and the page says so instead of silently doing nothing."""
+    from playwright.sync_api import expect
+
+    from prodops.accounts.models import UserRole
+
+    sign_in(page, personas["carol"])
+    page.goto("/products/payments-api/")
+    UserRole.objects.create(user=personas["carol"], role="viewer")
+    docs = page.locator("#section-documents")
+    docs.get_by_text("Add documents").click()
+    docs.get_by_label("Title").fill("Runbook")
+    docs.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#request-error")).to_have_text("You are not allowed to do this.")
