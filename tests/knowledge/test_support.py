@@ -160,3 +160,23 @@ def test_api_signoff_and_estimate(api, product):
     )
     assert est.status_code == 200
     assert api.get(f"/api/v1/products/{product.slug}/support-estimate").json()["hours_per_week"] == 12
+
+
+def test_observed_hours_from_ticket_handle_time(product, make_product):
+    from prodops.events.models import Ticket
+
+    def ticket(n, days_ago, minutes, on=product):
+        Ticket.objects.create(
+            product=on, external_id=f"T-{n}", opened_at=NOW - timedelta(days=days_ago), handle_minutes=minutes
+        )
+
+    ticket(1, 1, 120)
+    ticket(2, 10, 90)
+    ticket(3, 27.9, 30)
+    ticket(4, 28.1, 600)  # outside the 28-day window
+    ticket(5, 2, None)  # no handle time recorded
+    ticket(6, 3, 999, on=make_product("ledger"))
+    # (120 + 90 + 30) minutes = 4 h over 4 weeks = 1 h/week
+    assert facts.compute([product.id], NOW)[product.id]["support.observed_hours"] == 1.0
+    quiet = make_product("quiet")
+    assert "support.observed_hours" not in facts.compute([quiet.id], NOW)[quiet.id]

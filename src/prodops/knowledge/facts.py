@@ -14,6 +14,8 @@ Definitions (also in each spec's description):
 * ``support.signoff_coverage`` — share (0..1) of the run team's current members whose
   "I can support this" is in force (signed, not withdrawn). Unknown as above.
 * ``support.load_hours`` — the product's expected support load, hours per week.
+* ``support.observed_hours`` — ticket handle time of the last 28 days, hours per week
+  (events app); compare it with the estimate.
 * ``support.utilization`` — the run team's total expected load (every product it runs
   that has an estimate and is not retired, this one included) ÷ the team's
   ``capacity_hours_per_week``. Unknown when the team has no capacity or this product has
@@ -107,6 +109,13 @@ def _run_team_members(product_ids: Sequence[int]) -> tuple[dict[int, int | None]
     ),
     FactSpec("support.load_hours", "float", "hours/week", "The product's expected support load."),
     FactSpec(
+        "support.observed_hours",
+        "float",
+        "hours/week",
+        "Support time actually spent: handle minutes of the tickets opened in the last 28 days, "
+        "in hours per week. Unknown when no ticket with a handle time was opened in that window.",
+    ),
+    FactSpec(
         "support.utilization",
         "float",
         "ratio",
@@ -150,6 +159,8 @@ def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
     ):
         team_load[load_team] += hours
 
+    observed = _observed_hours(product_ids, now)
+
     result: dict[int, dict[str, Any]] = {}
     for pid in product_ids:
         if pid not in team_of:
@@ -160,9 +171,39 @@ def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
         if crew:
             values["training.coverage"] = round(len(crew & attended[pid]) / len(crew), 4)
             values["support.signoff_coverage"] = round(len(crew & signed[pid]) / len(crew), 4)
+        if pid in observed:
+            values["support.observed_hours"] = observed[pid]
         if pid in own_load:
             values["support.load_hours"] = own_load[pid]
             if team_id is not None and capacity.get(team_id):
                 values["support.utilization"] = round(team_load[team_id] / capacity[team_id], 4)
         result[pid] = values
     return result
+
+
+OBSERVED_WINDOW_DAYS = 28
+
+
+def _observed_hours(product_ids: Sequence[int], now: datetime) -> dict[int, float]:
+    """Ticket handle time in the last 28 days, as hours per week (sum / 60 / 4)."""
+    from datetime import timedelta
+
+    from django.apps import apps
+    from django.db.models import Sum
+
+    try:
+        ticket = apps.get_model("events", "Ticket")
+    except LookupError:
+        return {}
+    rows = (
+        ticket.objects.filter(
+            product_id__in=product_ids,
+            opened_at__gt=now - timedelta(days=OBSERVED_WINDOW_DAYS),
+            opened_at__lte=now,
+            handle_minutes__isnull=False,
+        )
+        .values("product_id")
+        .annotate(minutes=Sum("handle_minutes"))
+    )
+    weeks = OBSERVED_WINDOW_DAYS / 7
+    return {row["product_id"]: round(row["minutes"] / 60 / weeks, 2) for row in rows}

@@ -267,6 +267,7 @@ def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
         "load_hours": estimate.hours_per_week if estimate else None,
         "basis": estimate.basis if estimate else "",
         "utilization": values.get("support.utilization"),
+        "observed_hours": values.get("support.observed_hours"),
         "training_coverage": values.get("training.coverage"),
         "signoff_coverage": values.get("support.signoff_coverage"),
         "capacity": product.run_team.capacity_hours_per_week if product.run_team else None,
