@@ -155,14 +155,19 @@ def test_stale_updates_are_refused(api, catalog):
     product = Product.objects.get(slug="checkout")
     assert (product.tier, product.version) == (2, 2)
 
-    ok = api("patch", "/products/checkout", {"stage": "retire", "version": 2})
+    # The stage moves only through a transition (both leads, gate checked), never by an edit.
+    refused = api("patch", "/products/checkout", {"stage": "retire", "version": 2})
+    assert refused.status_code == 422
+    assert "transition" in str(refused.json())
+    ok = api("patch", "/products/checkout", {"name": "Checkout v2", "version": 2})
     assert (ok.status_code, ok.json()["version"]) == (200, 3)
     assert api("delete", "/products/checkout", **{"If-Match": '"3"'}).status_code == 204
     assert not Product.objects.filter(slug="checkout").exists()
 
 
 def test_put_replaces_the_whole_product(api, catalog):
-    body = {k: v for k, v in NEW.items() if k != "slug"} | {"version": 1}
+    stage = Product.objects.get(slug="wallet").stage  # a PUT may not move the stage
+    body = {k: v for k, v in NEW.items() if k != "slug"} | {"version": 1, "stage": stage}
     response = api("put", "/products/wallet", body)
     assert response.status_code == 200, response.content
     data = response.json()

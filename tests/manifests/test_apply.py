@@ -62,11 +62,11 @@ def test_dry_run_reports_and_changes_nothing(prodops, portfolio_file):
 
     prodops("apply", "-f", str(portfolio_file))
     before = catalog_counts()
-    portfolio_file.write_text(PORTFOLIO.replace("stage: warranty", "stage: operate"))
+    portfolio_file.write_text(PORTFOLIO.replace("tier: 1", "tier: 2"))
     code, out, _ = prodops("apply", "--dry-run", "-f", str(portfolio_file))
     assert "product/payments-api updated (dry run)" in out
     assert catalog_counts() == before
-    assert Product.objects.get(slug="payments-api").stage == "warranty"
+    assert Product.objects.get(slug="payments-api").tier == 1
 
 
 def test_apply_a_folder_and_stdin(prodops, tmp_path, monkeypatch):
@@ -100,3 +100,17 @@ def test_missing_path_is_a_usage_error(prodops, tmp_path):
     code, _, err = prodops("apply", "-f", str(tmp_path / "nope.yaml"))
     assert code == 2
     assert "no such file or folder" in err
+
+
+def test_apply_cannot_move_an_existing_product_to_another_stage(prodops, portfolio_file):
+    """A config file must not force a gate open: stage changes go through transitions."""
+    prodops("apply", "-f", str(portfolio_file))
+    before = catalog_counts()
+    stage = Product.objects.get(slug="payments-api").stage
+    portfolio_file.write_text(PORTFOLIO.replace(f"stage: {stage}", "stage: operate", 1))
+    code, _, err = prodops("apply", "-f", str(portfolio_file))
+    assert code == 2
+    assert "spec.stage" in err
+    assert "only through a transition" in err
+    assert Product.objects.get(slug="payments-api").stage == stage
+    assert catalog_counts() == before

@@ -261,6 +261,16 @@ def save_product(
     )
     if product is not None and expected_version is not None and product.version != expected_version:
         raise StaleVersion(expected=expected_version, current=product.version)
+    if product is not None and spec.stage != product.stage:
+        # A schedule (or a config file) must not force a gate open: an existing product
+        # moves stage only through a transition, which checks the gate at execution time
+        # and needs both leads' approval (lifecycle app).
+        raise CatalogError(
+            f"the stage of an existing product changes only through a transition "
+            f"(the product page, or POST /api/v1/products/{slug}/transitions), which checks "
+            f"the gate and needs both leads' approval; it is {product.stage!r}, not {spec.stage!r}",
+            field="stage",
+        )
     created = product is None
     if product is None:
         before: dict[str, Any] = {}
