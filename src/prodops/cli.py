@@ -8,6 +8,7 @@ because Django already uses them (``check`` is Django's system check).
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 # prodops name → management command name
@@ -38,12 +39,37 @@ def _commands() -> dict[str, str]:
     return dict(sorted(exposed.items()))
 
 
+# One line each for `prodops --help`; `prodops COMMAND --help` has the details.
+SUMMARIES = {
+    "apply": "Apply config-as-code YAML (file, folder or -): idempotent, all or nothing",
+    "check": "May this product enter its next gate? Exit 0 ready, 1 not, 2 bad input",
+    "demo": "Create the database, load the demo portfolio and serve it",
+    "dora": "DORA metrics with their performance bands, per product or portfolio",
+    "evaluate": "Re-evaluate readiness and store the results",
+    "events": "Import events (CSV, NDJSON, recorded webhooks); list unmapped events",
+    "export": "Write the whole catalog as config-as-code (round-trips with apply)",
+    "facts": "List every fact a rule may use, with type, unit and description",
+    "import": "Import a catalog from another tool (Backstage catalog-info.yaml)",
+    "known-errors": "Search the known-error database by symptom",
+    "report": "Write a product's handover pack as Markdown, HTML or PDF",
+    "role": "Show or set a user's role (admin, product operations, member, viewer)",
+    "schema": "Print the JSON Schema of the config-as-code format",
+    "serve": "Serve ProdOps over HTTP with gunicorn",
+    "token": "Create, list and revoke API tokens",
+    "waivers": "List waivers in force, awaiting signature, or expiring soon",
+    "warranty": "Scope the warranty from data with reliability-growth models",
+    "migrate": "Create or upgrade the database schema",
+}
+
+
 def _help_line(command: str) -> str:
     from django.core.management import get_commands, load_command_class
 
     app = get_commands()[command]
-    text = str(getattr(load_command_class(app, command), "help", "") or "")
-    return text.strip().splitlines()[0] if text.strip() else ""
+    text = " ".join(str(getattr(load_command_class(app, command), "help", "") or "").split())
+    # One line per command: the first sentence; `prodops COMMAND --help` has the rest.
+    sentence = re.split(r"(?<=[.?!])\s|:\s", text, maxsplit=1)[0]
+    return sentence if len(sentence) <= 90 else sentence[:89].rstrip() + "…"
 
 
 def print_help() -> None:
@@ -53,7 +79,7 @@ def print_help() -> None:
     print("Usage: prodops COMMAND [ARGS...]   (prodops COMMAND --help for details)\n")
     print("Commands:")
     for name, command in _commands().items():
-        print(f"  {name:<14} {_help_line(command)}")
+        print(f"  {name:<16} {SUMMARIES.get(name) or _help_line(command)}")
     print("\nEnvironment: DATABASE_URL (default: SQLite in $PRODOPS_DATA_DIR), PRODOPS_DATA_DIR.")
 
 

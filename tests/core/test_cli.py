@@ -22,3 +22,15 @@ def test_console_script_runs_as_a_module():
     )
     assert result.returncode == 0
     assert result.stdout.strip()
+
+
+def test_every_prodops_command_has_a_one_line_summary():
+    from prodops.cli import SUMMARIES, _commands, _setup
+
+    _setup()
+    missing = [
+        name
+        for name, command in _commands().items()
+        if command not in {"createsuperuser", "changepassword"} and name not in SUMMARIES
+    ]
+    assert missing == []
