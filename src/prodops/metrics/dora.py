@@ -248,11 +248,16 @@ def compute(
         )
     else:
         raise ValueError("linkage must be default or fourkeys")
+    return stamp(result, window, linkage=linkage, bands=bands)
+
+
+def stamp(result: dict[str, Any], window: Window, *, linkage: str, bands: str) -> dict[str, Any]:
+    """Add the linkage, bands and window to an answer."""
     result["linkage"] = linkage
     result["bands"] = bands
     result["window"] = {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
         "days": round(window.weeks * 7, 3),
     }
     return result
@@ -271,23 +276,6 @@ def _default(
     successes = [d for d in prod if d.status == "success"]
     attribution = _Attribution(successes)
     in_window = [d for d in prod if d.at in window]
-    shipped_in_window = [d for d in successes if d.at in window]
-    result: dict[str, Any] = {"deployments": len(shipped_in_window), "failed_deployments": 0}
-
-    # Deployment frequency.
-    if not in_window:
-        result["deployment_frequency"] = _null(
-            f"no {environment} deployments in the window",
-            per_week=None,
-            method="successful deployments per week",
-        )
-    else:
-        per_week = len(shipped_in_window) / window.weeks
-        result["deployment_frequency"] = {
-            "per_week": round(per_week, 4),
-            "band": band(bands, "deployment_frequency", per_week),
-            "method": f"successful {environment} deployments in the window ÷ weeks in the window",
-        }
 
     # Lead time for changes: each change → first successful deployment at/after its commit.
     deployed_by: dict[str, Deploy] = {}
@@ -299,21 +287,8 @@ def _default(
         deployed_by[change.sha] = shipped
         if shipped.at in window:
             lead_times.append(_hours(shipped.at - change.committed_at))
-    lead = median(lead_times)
-    method = "median hours from commit to the first successful production deployment at or after it"
-    if lead is None:
-        result["lead_time_for_changes"] = _null(
-            "no changes reached production in the window", median_hours=None, changes=0, method=method
-        )
-    else:
-        result["lead_time_for_changes"] = {
-            "median_hours": round(lead, 4),
-            "changes": len(lead_times),
-            "band": band(bands, "lead_time_hours", lead),
-            "method": method,
-        }
 
-    # Change failure rate and failed deployment recovery time.
+    # Failed deployments: status failure, or an incident's root cause is in them.
     caused: dict[str, list[Outage]] = defaultdict(list)  # deployment key → incidents it caused
     by_sha: dict[str, Deploy] = {}
     for d in successes:
@@ -329,21 +304,6 @@ def _default(
         if culprit is not None:
             caused[_key(culprit)].append(incident)
     failed = [d for d in in_window if d.status == "failure" or _key(d) in caused]
-    result["failed_deployments"] = len(failed)
-    cfr_method = "failed production deployments ÷ production deployments in the window"
-    if not in_window:
-        result["change_failure_rate"] = _null(
-            f"no {environment} deployments in the window", value=None, method=cfr_method
-        )
-    else:
-        rate = len(failed) / len(in_window)
-        result["change_failure_rate"] = {
-            "value": round(rate, 4),
-            "failed": len(failed),
-            "deployments": len(in_window),
-            "band": band(bands, "change_failure_rate", rate),
-            "method": cfr_method,
-        }
     recoveries: list[float] = []
     unrestored = 0
     for d in failed:
@@ -359,35 +319,113 @@ def _default(
             unrestored += 1
             continue
         recoveries.append(_hours(restored - d.at))
-    recovery = median(recoveries)
+    return default_result(
+        DefaultCounts(
+            deployments=len(in_window),
+            successes=sum(1 for d in in_window if d.status == "success"),
+            failed=len(failed),
+            rework=sum(1 for d in in_window if d.rework),
+            lead_median_hours=median(lead_times),
+            lead_changes=len(lead_times),
+            recovery_median_hours=median(recoveries),
+            restored=len(recoveries),
+            unrestored=unrestored,
+        ),
+        window,
+        bands=bands,
+        environment=environment,
+    )
+
+
+@dataclass(frozen=True)
+class DefaultCounts:
+    """What the default linkage's metrics are made of, for one product's window. The pure
+    ``_default`` computes them from events; a database may compute them itself (see
+    ``prodops.metrics.sql``) and hand them to ``default_result`` for the same answer."""
+
+    deployments: int  # production deployments in the window, any status
+    successes: int  # successful ones
+    failed: int  # failed ones (status failure or caused an incident)
+    rework: int  # flagged rework
+    lead_median_hours: float | None
+    lead_changes: int
+    recovery_median_hours: float | None
+    restored: int
+    unrestored: int
+
+
+def default_result(counts: DefaultCounts, window: Window, *, bands: str, environment: str) -> dict[str, Any]:
+    """The default linkage's answer from its counts and medians."""
+    result: dict[str, Any] = {"deployments": counts.successes, "failed_deployments": counts.failed}
+    none_reason = f"no {environment} deployments in the window"
+    if not counts.deployments:
+        result["deployment_frequency"] = _null(
+            none_reason, per_week=None, method="successful deployments per week"
+        )
+    else:
+        per_week = counts.successes / window.weeks
+        result["deployment_frequency"] = {
+            "per_week": round(per_week, 4),
+            "band": band(bands, "deployment_frequency", per_week),
+            "method": f"successful {environment} deployments in the window ÷ weeks in the window",
+        }
+
+    lead = counts.lead_median_hours
+    method = "median hours from commit to the first successful production deployment at or after it"
+    if lead is None:
+        result["lead_time_for_changes"] = _null(
+            "no changes reached production in the window", median_hours=None, changes=0, method=method
+        )
+    else:
+        result["lead_time_for_changes"] = {
+            "median_hours": round(lead, 4),
+            "changes": counts.lead_changes,
+            "band": band(bands, "lead_time_hours", lead),
+            "method": method,
+        }
+
+    cfr_method = "failed production deployments ÷ production deployments in the window"
+    if not counts.deployments:
+        result["change_failure_rate"] = _null(none_reason, value=None, method=cfr_method)
+    else:
+        rate = counts.failed / counts.deployments
+        result["change_failure_rate"] = {
+            "value": round(rate, 4),
+            "failed": counts.failed,
+            "deployments": counts.deployments,
+            "band": band(bands, "change_failure_rate", rate),
+            "method": cfr_method,
+        }
+    recovery = counts.recovery_median_hours
     ttr_method = (
         "median hours from a failed production deployment to its restoration (resolution of the "
         "incidents it caused, else the next successful deployment)"
     )
     if recovery is None:
         reason = (
-            "no failed deployments in the window" if not failed else "no failed deployment was restored yet"
+            "no failed deployments in the window"
+            if not counts.failed
+            else "no failed deployment was restored yet"
         )
-        result["time_to_restore"] = _null(reason, median_hours=None, unrestored=unrestored, method=ttr_method)
+        result["time_to_restore"] = _null(
+            reason, median_hours=None, unrestored=counts.unrestored, method=ttr_method
+        )
     else:
         result["time_to_restore"] = {
             "median_hours": round(recovery, 4),
-            "restored": len(recoveries),
-            "unrestored": unrestored,
+            "restored": counts.restored,
+            "unrestored": counts.unrestored,
             "band": band(bands, "recovery_hours", recovery),
             "method": ttr_method,
         }
 
     # Rework rate (DORA 2024): no published band.
     rework_method = "deployments flagged rework (unplanned, to fix a user-facing problem) ÷ deployments"
-    if not in_window:
-        result["rework_rate"] = _null(
-            f"no {environment} deployments in the window", value=None, method=rework_method
-        )
+    if not counts.deployments:
+        result["rework_rate"] = _null(none_reason, value=None, method=rework_method)
     else:
-        rework = sum(1 for d in in_window if d.rework) / len(in_window)
         result["rework_rate"] = {
-            "value": round(rework, 4),
+            "value": round(counts.rework / counts.deployments, 4),
             "band": None,
             "reason": "the DORA reports publish no performance levels for rework rate",
             "method": rework_method,

@@ -16,7 +16,7 @@ from django.db.models import FloatField, Func
 from django.utils import timezone
 
 from prodops.events.models import Change, Deployment, Incident
-from prodops.metrics import dora
+from prodops.metrics import dora, sql
 
 METRICS = (
     ("deployment_frequency", "per_week"),
@@ -186,14 +186,20 @@ def dora_for_products(
     window_days: int = 90,
     linkage: dora.Linkage = "default",
     bands: str = "2023",
+    pure: bool = False,
 ) -> dict[int, dict[str, Any]]:
     """DORA metrics of each product over (end - window, end].
 
     Changes committed before the window but deployed in it are read back to one window
     length before it; the default linkage reads only those committed after each
-    product's last successful deployment before the window."""
+    product's last successful deployment before the window.
+
+    On PostgreSQL the default linkage is counted in the database (``prodops.metrics.sql``);
+    ``pure=True`` forces the reference path that reads the events into Python."""
     start = end - timedelta(days=window_days)
     since = start - timedelta(days=window_days)
+    if linkage == "default" and sql.supported() and not pure:
+        return _default_in_database(product_ids, start=start, end=end, since=since, bands=bands)
     if linkage == "default":
         history = load_default_history(product_ids, start=start, end=end, since=since)
     else:
@@ -215,6 +221,45 @@ def dora_for_products(
         )
         for pid in ids
     }
+
+
+def _default_in_database(
+    product_ids: Sequence[int] | None, *, start: datetime, end: datetime, since: datetime, bands: str
+) -> dict[int, dict[str, Any]]:
+    """The default linkage with the database doing the counting (``prodops.metrics.sql``);
+    products whose incidents name a root-cause SHA go through the pure module."""
+    if bands not in dora.BANDS:
+        raise ValueError(f"bands must be one of {', '.join(dora.BANDS)}")
+    environment = "production"
+    ids = (
+        list(product_ids)
+        if product_ids is not None
+        else sorted(
+            sql.products_with_events(None, start=start, end=end, since=since, environment=environment)
+        )
+    )
+    pure_ids = sql.products_needing_pure(ids, start=start, end=end)
+    results = (
+        dora_for_products(
+            product_ids=sorted(pure_ids), end=end, window_days=(end - start).days, bands=bands, pure=True
+        )
+        if pure_ids
+        else {}
+    )
+    counts = sql.default_counts(
+        [pid for pid in ids if pid not in pure_ids],
+        start=start,
+        end=end,
+        since=since,
+        environment=environment,
+    )
+    window = dora.Window(start, end)
+    empty = dora.DefaultCounts(0, 0, 0, 0, None, 0, None, 0, 0)
+    for pid in ids:
+        if pid not in results:
+            result = dora.default_result(counts.get(pid, empty), window, bands=bands, environment=environment)
+            results[pid] = dora.stamp(result, window, linkage="default", bands=bands)
+    return {pid: results[pid] for pid in ids}
 
 
 def portfolio(results: Sequence[dict[str, Any]], *, bands: str) -> dict[str, Any]:
