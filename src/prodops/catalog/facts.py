@@ -60,7 +60,7 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
     from prodops.catalog.models import SLO, Product, Stakeholder, Team
 
     rows = list(
-        Product.objects.filter(pk__in=product_ids).values_list(
+        Product.objects.filter(pk__in_ids=product_ids).values_list(
             "pk",
             "tier",
             "stage",
@@ -74,13 +74,13 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
         )
     )
     slo_counts = dict(
-        SLO.objects.filter(product_id__in=product_ids)
+        SLO.objects.filter(product_id__in_ids=product_ids)
         .values("product_id")
         .annotate(n=Count("id"))
         .values_list("product_id", "n")
     )
     stakeholder_counts = dict(
-        Stakeholder.objects.filter(product_id__in=product_ids)
+        Stakeholder.objects.filter(product_id__in_ids=product_ids)
         .values("product_id")
         .annotate(n=Count("id"))
         .values_list("product_id", "n")

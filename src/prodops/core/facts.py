@@ -28,6 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Field, ForeignObject
+from django.db.models.lookups import In
+
 FactType = Literal["int", "float", "bool", "string", "date", "duration", "list", "map"]
 FactValues = Mapping[int, Mapping[str, Any]]
 ProviderFn = Callable[[Sequence[int], datetime], FactValues]
@@ -59,6 +63,32 @@ class Provider:
     @property
     def name(self) -> str:
         return f"{self.fn.__module__}.{self.fn.__qualname__}"
+
+
+@Field.register_lookup
+class InIds(In):
+    """``field__in_ids=[1, 2, ...]``: ``__in`` for a list of integer ids, without
+    Django's per-value preparation (two method calls per id), which costs more than the
+    query itself when a provider filters on a batch of 2,000 products."""
+
+    lookup_name = "in_ids"
+
+    def get_prep_lookup(self) -> Any:
+        return self.rhs
+
+    def process_rhs(self, compiler: Any, connection: Any) -> Any:
+        ids = list(dict.fromkeys(int(v) for v in self.rhs))
+        if not ids:
+            raise EmptyResultSet
+        return "(" + ", ".join(["%s"] * len(ids)) + ")", ids
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
+
+
+ForeignObject.register_lookup(InIds)  # relations keep their own lookups, apart from Field's
 
 
 _providers: list[Provider] = []

@@ -33,7 +33,7 @@ SHIFT_HOURS = 12  # Google SRE: "more than two events per 12-hour on-call shift"
 def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
     incidents: dict[int, dict[int, int]] = defaultdict(dict)
     rows = (
-        Incident.objects.filter(product_id__in=product_ids, resolved_at__isnull=True, opened_at__lte=now)
+        Incident.objects.filter(product_id__in_ids=product_ids, resolved_at__isnull=True, opened_at__lte=now)
         .values_list("product_id", "severity")
         .annotate(n=Count("id"))
     )
@@ -41,7 +41,7 @@ def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, 
         incidents[pid][severity] = n
     defects: dict[int, dict[str, int]] = defaultdict(dict)
     rows2 = (
-        Defect.objects.filter(product_id__in=product_ids, fixed_at__isnull=True, found_at__lte=now)
+        Defect.objects.filter(product_id__in_ids=product_ids, fixed_at__isnull=True, found_at__lte=now)
         .values_list("product_id", "severity")
         .annotate(n=Count("id"))
     )
@@ -82,24 +82,24 @@ def operating_load(product_ids: Sequence[int], now: datetime) -> dict[int, dict[
 
     since = now - timedelta(days=LOAD_DAYS)
     recent_tickets = dict(
-        Ticket.objects.filter(product_id__in=product_ids, opened_at__gt=since, opened_at__lte=now)
+        Ticket.objects.filter(product_id__in_ids=product_ids, opened_at__gt=since, opened_at__lte=now)
         .values_list("product_id")
         .annotate(n=Count("id"))
         .values_list("product_id", "n")
     )
     any_tickets = set(
-        Ticket.objects.filter(product_id__in=product_ids).values_list("product_id", flat=True).distinct()
+        Ticket.objects.filter(product_id__in_ids=product_ids).values_list("product_id", flat=True).distinct()
     )
     recent_pages = dict(
-        Page.objects.filter(product_id__in=product_ids, triggered_at__gt=since, triggered_at__lte=now)
+        Page.objects.filter(product_id__in_ids=product_ids, triggered_at__gt=since, triggered_at__lte=now)
         .values_list("product_id")
         .annotate(n=Count("id"))
         .values_list("product_id", "n")
     )
     paged = set(
-        Page.objects.filter(product_id__in=product_ids).values_list("product_id", flat=True).distinct()
+        Page.objects.filter(product_id__in_ids=product_ids).values_list("product_id", flat=True).distinct()
     )
-    for pid, integrations in Product.objects.filter(id__in=product_ids).values_list("id", "integrations"):
+    for pid, integrations in Product.objects.filter(id__in_ids=product_ids).values_list("id", "integrations"):
         if any(key.startswith(("pagerduty", "opsgenie")) for key in (integrations or {})):
             paged.add(pid)
     shifts = LOAD_DAYS * 24 / SHIFT_HOURS

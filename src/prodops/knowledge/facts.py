@@ -55,7 +55,7 @@ def document_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
     cutoff = stale_before(now.date())
     fresh = Q(reviewed__isnull=False, reviewed__gte=cutoff)
     rows = (
-        Document.objects.filter(product_id__in=product_ids)
+        Document.objects.filter(product_id__in_ids=product_ids)
         .values("product_id", "kind")
         .annotate(n=Count("id"), fresh=Count("id", filter=fresh))
     )
@@ -79,7 +79,7 @@ def _run_team_members(product_ids: Sequence[int]) -> tuple[dict[int, int | None]
     from prodops.catalog.models import Product, Team
 
     team_of: dict[int, int | None] = dict(
-        Product.objects.filter(id__in=product_ids).values_list("id", "run_team_id")
+        Product.objects.filter(id__in_ids=product_ids).values_list("id", "run_team_id")
     )
     team_ids = {t for t in team_of.values() if t is not None}
     members: dict[int, set[int]] = defaultdict(set)
@@ -131,23 +131,25 @@ def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
     today = now.date()
     team_of, members = _run_team_members(product_ids)
 
-    held = TrainingSession.objects.filter(product_id__in=product_ids, date__lte=today)
+    held = TrainingSession.objects.filter(product_id__in_ids=product_ids, date__lte=today)
     sessions = dict(held.values("product_id").annotate(n=Count("id")).values_list("product_id", "n"))
     attended: dict[int, set[int]] = defaultdict(set)
     through = TrainingSession.attendees.through
     for pid, person_id in through.objects.filter(
-        trainingsession__product_id__in=product_ids, trainingsession__date__lte=today
+        trainingsession__product_id__in_ids=product_ids, trainingsession__date__lte=today
     ).values_list("trainingsession__product_id", "person_id"):
         attended[pid].add(person_id)
 
     signed: dict[int, set[int]] = defaultdict(set)
     for pid, person_id in SupportSignoff.objects.filter(
-        product_id__in=product_ids, withdrawn_at__isnull=True
+        product_id__in_ids=product_ids, withdrawn_at__isnull=True
     ).values_list("product_id", "person_id"):
         signed[pid].add(person_id)
 
     own_load = dict(
-        SupportEstimate.objects.filter(product_id__in=product_ids).values_list("product_id", "hours_per_week")
+        SupportEstimate.objects.filter(product_id__in_ids=product_ids).values_list(
+            "product_id", "hours_per_week"
+        )
     )
     team_ids = {t for t in team_of.values() if t is not None}
     capacity = dict(Team.objects.filter(id__in=team_ids).values_list("id", "capacity_hours_per_week"))
@@ -197,7 +199,7 @@ def _observed_hours(product_ids: Sequence[int], now: datetime) -> dict[int, floa
         return {}
     rows = (
         ticket.objects.filter(
-            product_id__in=product_ids,
+            product_id__in_ids=product_ids,
             opened_at__gt=now - timedelta(days=OBSERVED_WINDOW_DAYS),
             opened_at__lte=now,
             handle_minutes__isnull=False,

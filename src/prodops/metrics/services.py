@@ -107,9 +107,9 @@ def load_history(
     changes = Change.objects.filter(committed_at__gt=since, committed_at__lte=until, product__isnull=False)
     incidents = Incident.objects.filter(opened_at__gt=since, opened_at__lte=until, product__isnull=False)
     if product_ids is not None:
-        deployments = deployments.filter(product_id__in=product_ids)
-        changes = changes.filter(product_id__in=product_ids)
-        incidents = incidents.filter(product_id__in=product_ids)
+        deployments = deployments.filter(product_id__in_ids=product_ids)
+        changes = changes.filter(product_id__in_ids=product_ids)
+        incidents = incidents.filter(product_id__in_ids=product_ids)
     fromts = _converter()
     extra_field = "additional_shas" if with_extra_shas else "rework"  # the JSON is for Four Keys only
     rows: Any = deployments.annotate(t=Epoch("deployed_at")).values_list(

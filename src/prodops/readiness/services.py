@@ -330,7 +330,7 @@ def _readiness(
 def _latest_attestations(ids: Sequence[int]) -> dict[int, dict[str, rules.AttestationInfo]]:
     out: dict[int, dict[str, rules.AttestationInfo]] = {}
     rows = (
-        Attestation.objects.filter(product_id__in=ids)
+        Attestation.objects.filter(product_id__in_ids=ids)
         .order_by("product_id", "criterion", "-attested_at", "-id")
         .values_list("product_id", "criterion", "actor", "attested_at", "expires_at", "evidence_url")
     )
@@ -345,7 +345,7 @@ def _active_waivers(ids: Sequence[int], now: datetime) -> dict[int, dict[str, ru
     out: dict[int, dict[str, rules.WaiverInfo]] = {}
     rows = (
         Waiver.objects.filter(
-            product_id__in=ids,
+            product_id__in_ids=ids,
             revoked_at__isnull=True,
             expires_at__gt=now,
             build_lead_signed_at__isnull=False,
@@ -388,7 +388,9 @@ def evaluate_products(
     its blockers are listed in ``criteria`` (``counts()`` still covers every criterion),
     which keeps a full portfolio evaluation cheap."""
     now = now or timezone.now()
-    qs = Product.objects.all() if product_ids is None else Product.objects.filter(pk__in=list(product_ids))
+    qs = Product.objects.all()
+    if product_ids is not None:
+        qs = qs.filter(pk__in_ids=list(product_ids))
     rows = list(qs.order_by("pk").values_list("pk", "slug", "tier", "stage", "standard"))
     cache: dict[str, CompiledStandard] = {}
     out: dict[int, Readiness] = {}
@@ -439,7 +441,9 @@ def _persist(
     now: datetime,
 ) -> None:
     stored = dict(
-        ProductEvaluation.objects.filter(product_id__in=list(evaluated)).values_list("product_id", "digest")
+        ProductEvaluation.objects.filter(product_id__in_ids=list(evaluated)).values_list(
+            "product_id", "digest"
+        )
     )
     fingerprints = {
         pid: _fingerprint(standard, readiness[pid].gate, results)
@@ -447,7 +451,7 @@ def _persist(
     }
     unchanged = [pid for pid, fp in fingerprints.items() if stored.get(pid) == fp]
     changed_ids = [pid for pid in evaluated if pid in stored and stored[pid] != fingerprints[pid]]
-    existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in=changed_ids)}
+    existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)}
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
     changes: list[EvaluationChange] = []
@@ -520,7 +524,7 @@ def _persist(
             batch_size=500,
         )
     if unchanged:
-        ProductEvaluation.objects.filter(product_id__in=unchanged).update(evaluated_at=now)
+        ProductEvaluation.objects.filter(product_id__in_ids=unchanged).update(evaluated_at=now)
     if changes:
         EvaluationChange.objects.bulk_create(changes, batch_size=1000)
 

@@ -54,7 +54,7 @@ def risk_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
     }
     live = ~Q(status=Risk.Status.CLOSED)
     for row in (
-        Risk.objects.filter(product_id__in=product_ids)
+        Risk.objects.filter(product_id__in_ids=product_ids)
         .values("product_id")
         .annotate(
             high=Count("id", filter=Q(status=Risk.Status.OPEN, score__gte=HIGH_SCORE)),
@@ -67,7 +67,7 @@ def risk_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
         values["risks.open"] = row["live"]
         values["risks.unreviewed"] = row["late"]
     for row in (
-        KnownError.objects.filter(product_id__in=product_ids, status=KnownError.Status.OPEN)
+        KnownError.objects.filter(product_id__in_ids=product_ids, status=KnownError.Status.OPEN)
         .values("product_id")
         .annotate(n=Count("id"), bare=Count("id", filter=Q(workaround="")))
     ):

@@ -44,7 +44,7 @@ def warranty_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
     from prodops.warranty.services import ProductWarranty, assess_products
 
     products = list(
-        Product.objects.filter(id__in=product_ids, go_live__isnull=False).only(
+        Product.objects.filter(id__in_ids=product_ids, go_live__isnull=False).only(
             "id", "slug", "stage", "go_live", "warranty"
         )
     )

@@ -255,14 +255,14 @@ def _counted_events(
     found: dict[int, list[datetime]] = defaultdict(list)
     open_: dict[int, int] = defaultdict(int)
     for pid, severity, at, fixed in Defect.objects.filter(
-        product_id__in=product_ids, found_at__lte=now
+        product_id__in_ids=product_ids, found_at__lte=now
     ).values_list("product_id", "severity", "found_at", "fixed_at"):
         if severity in severities[pid]:
             found[pid].append(at)
             if fixed is None or fixed > now:
                 open_[pid] += 1
     for pid, sev, at, resolved in Incident.objects.filter(
-        product_id__in=product_ids, opened_at__lte=now
+        product_id__in_ids=product_ids, opened_at__lte=now
     ).values_list("product_id", "severity", "opened_at", "resolved_at"):
         if INCIDENT_SEVERITY.get(sev) in severities[pid]:
             found[pid].append(at)
