@@ -335,8 +335,19 @@ class CompiledStandard:
     needed: frozenset[str] = frozenset()
     needed_prefixes: tuple[str, ...] = ()
 
+    _for_tier: dict[int | None, tuple[CompiledCriterion, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
     def __post_init__(self) -> None:
         self.by_id = {c.criterion.id: c for c in self.criteria}
+
+    def for_tier(self, tier: int | None) -> tuple[CompiledCriterion, ...]:
+        """The criteria that apply to a tier, in standard order (computed once per tier)."""
+        found = self._for_tier.get(tier)
+        if found is None:
+            found = self._for_tier[tier] = tuple(c for c in self.criteria if c.criterion.applies_to(tier))
+        return found
 
     def wants(self, name: str) -> bool:
         return name in self.needed or name.startswith(self.needed_prefixes)
@@ -531,10 +542,8 @@ def evaluate_product(
     waivers = waivers or {}
     context: Any = None
     results: list[Result] = []
-    for cc in standard.criteria:
+    for cc in standard.for_tier(tier):
         crit = cc.criterion
-        if not crit.applies_to(tier):
-            continue
         if cc.program is not None:
             if context is None:
                 # One CEL context per product, shared by all its rules: building it is
@@ -543,8 +552,8 @@ def evaluate_product(
             result = _evaluate_rule(cc, context, facts)
         else:
             result = _evaluate_attest(crit, attestations.get(crit.id), now)
-        waiver = waivers.get(crit.id)
-        if result.status in {"fail", "unknown"} and waiver is not None and waiver.expires_at > now:
+        waiver = waivers.get(crit.id) if waivers else None
+        if waiver is not None and result.status in {"fail", "unknown"} and waiver.expires_at > now:
             result = Result(
                 crit.id,
                 "waived",

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STANDARD_PATH = Path(__file__).parent / "standards" / "default.yaml"
 DEFAULT_SLUG = "default"
+SMALL_BATCH = 20  # up to this many products, _persist reads whole stored rows at once
 CHUNK = 2000  # products per batch: well under SQLite's limit on query parameters
 
 
@@ -202,12 +203,26 @@ def _packaged_default() -> tuple[str, int, str, str]:
     return DEFAULT_SLUG, 0, spec_digest(spec), json.dumps(dump(spec), sort_keys=True)
 
 
+_by_version: dict[tuple[str, int, str], CompiledStandard] = {}
+
+
 def get_standard(slug: str) -> CompiledStandard:
     """The compiled standard (cached per version). The default standard falls back to the
     packaged one (version 0) until one is applied. Unknown slug → ReadinessError."""
-    row = Standard.objects.filter(slug=slug).values_list("version", "digest", "spec").first()
-    if row is not None:
-        return _compiled(slug, row[0], row[1], json.dumps(row[2], sort_keys=True))
+    head = Standard.objects.filter(slug=slug).values_list("version", "digest").first()
+    if head is not None:
+        # The spec (a large JSON document) is only read and decoded when this version
+        # has not been compiled in this process yet: re-evaluating one product stays cheap.
+        known = _by_version.get((slug, head[0], head[1]))
+        if known is not None:
+            return known
+        row = Standard.objects.filter(slug=slug).values_list("version", "digest", "spec").first()
+        if row is not None:
+            compiled = _compiled(slug, row[0], row[1], json.dumps(row[2], sort_keys=True))
+            if len(_by_version) > 64:
+                _by_version.clear()
+            _by_version[(slug, row[0], row[1])] = compiled
+            return compiled
     if slug == DEFAULT_SLUG:
         return _compiled(*_packaged_default())
     raise ReadinessError(f"no standard named {slug!r}", field="standard")
@@ -440,18 +455,29 @@ def _persist(
     readiness: dict[int, Readiness],
     now: datetime,
 ) -> None:
-    stored = dict(
-        ProductEvaluation.objects.filter(product_id__in_ids=list(evaluated)).values_list(
-            "product_id", "digest"
+    small = len(evaluated) <= SMALL_BATCH
+    if small:
+        # A product or a few (the facts_changed listener): one query for the whole rows.
+        rows = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=list(evaluated))}
+        stored = {pid: e.digest for pid, e in rows.items()}
+    else:
+        stored = dict(
+            ProductEvaluation.objects.filter(product_id__in_ids=list(evaluated)).values_list(
+                "product_id", "digest"
+            )
         )
-    )
     fingerprints = {
         pid: _fingerprint(standard, readiness[pid].gate, results)
         for pid, (standard, results) in evaluated.items()
     }
     unchanged = [pid for pid, fp in fingerprints.items() if stored.get(pid) == fp]
     changed_ids = [pid for pid in evaluated if pid in stored and stored[pid] != fingerprints[pid]]
-    existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)}
+    if small:
+        existing = {pid: rows[pid] for pid in changed_ids}
+    else:
+        existing = {
+            e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)
+        }
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
     changes: list[EvaluationChange] = []
