@@ -8,10 +8,12 @@ product operations; root is an admin.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -87,8 +89,20 @@ def sign_in(live_server: Any) -> Callable[[Any, Any], None]:
     from django.test import Client
 
     def sign(page: Any, user: Any) -> None:
+        # On SQLite the live server shares an in-memory database with this thread through
+        # a shared cache, whose table locks fail at once ("database table is locked")
+        # instead of waiting for busy_timeout. So let the page's own requests (HTMX
+        # refreshes) finish first, and retry briefly if the server still holds a lock.
+        page.wait_for_load_state("networkidle")
         client = Client()
-        client.force_login(user)
+        for attempt in range(20):
+            try:
+                client.force_login(user)
+                break
+            except OperationalError as error:
+                if "locked" not in str(error) or attempt == 19:
+                    raise
+                time.sleep(0.1)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.clear_cookies()
         page.context.add_cookies(
