@@ -1,8 +1,12 @@
-"""Reading severities and root causes out of issue labels and text (GitHub, GitLab)."""
+"""Reading issues (GitHub, GitLab): severities and root causes out of labels and text,
+and the incident and defect records an issue stands for."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+
+from prodops.events.records import Record
 
 # Four Keys reads the root cause of an incident from its text: "root cause: <sha>".
 ROOT_CAUSE = re.compile(r"root cause: ([0-9A-Za-z]*)")
@@ -31,3 +35,52 @@ def defect_severity(labels: list[str], default: str = "medium") -> str:
         if word in DEFECT_SEVERITIES:
             return word
     return default
+
+
+def issue_records(
+    *,
+    source: str,
+    external_id: str,
+    repo: str,
+    title: str,
+    labels: list[str],
+    opened: datetime,
+    closed: datetime | None,
+    body: str | None,
+    is_incident: bool,
+) -> list[Record]:
+    """An issue labelled ``incident`` is an incident, one labelled ``bug`` a defect
+    (both, if it carries both labels), the same for every issue tracker."""
+    records = []
+    if is_incident:
+        records.append(
+            Record(
+                kind="incident",
+                source=source,
+                external_id=external_id,
+                repo=repo,
+                fields={
+                    "title": title,
+                    "severity": incident_severity(labels),
+                    "opened_at": opened,
+                    "resolved_at": closed,
+                    "root_cause_sha": root_cause(body),
+                },
+            )
+        )
+    if "bug" in {label.lower() for label in labels}:
+        records.append(
+            Record(
+                kind="defect",
+                source=source,
+                external_id=external_id,
+                repo=repo,
+                fields={
+                    "title": title,
+                    "severity": defect_severity(labels),
+                    "found_at": opened,
+                    "fixed_at": closed,
+                },
+            )
+        )
+    return records

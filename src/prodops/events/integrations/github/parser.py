@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from prodops.events.integrations import dig, header
-from prodops.events.integrations.labels import defect_severity, incident_severity, root_cause
+from prodops.events.integrations.labels import issue_records
 from prodops.events.records import Record, parse_optional_time, parse_time
 
 SOURCE = "github"
@@ -138,40 +138,17 @@ def _issues(payload: dict[str, Any]) -> list[Record]:
     closed = parse_optional_time(issue.get("closed_at"), field="issue.closed_at")
     if issue.get("state") != "closed":
         closed = None
-    title = str(issue.get("title") or "")[:500]
-    records = []
-    if "incident" in lowered:
-        records.append(
-            Record(
-                kind="incident",
-                source=SOURCE,
-                external_id=f"issue/{issue.get('id')}",
-                repo=_repo(payload),
-                fields={
-                    "title": title,
-                    "severity": incident_severity(labels),
-                    "opened_at": opened,
-                    "resolved_at": closed,
-                    "root_cause_sha": root_cause(issue.get("body")),
-                },
-            )
-        )
-    if "bug" in lowered:
-        records.append(
-            Record(
-                kind="defect",
-                source=SOURCE,
-                external_id=f"issue/{issue.get('id')}",
-                repo=_repo(payload),
-                fields={
-                    "title": title,
-                    "severity": defect_severity(labels),
-                    "found_at": opened,
-                    "fixed_at": closed,
-                },
-            )
-        )
-    return records
+    return issue_records(
+        source=SOURCE,
+        external_id=f"issue/{issue.get('id')}",
+        repo=_repo(payload),
+        title=str(issue.get("title") or "")[:500],
+        labels=labels,
+        opened=opened,
+        closed=closed,
+        body=issue.get("body"),
+        is_incident="incident" in lowered,
+    )
 
 
 HANDLERS = {

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from prodops.events.integrations import dig, header
-from prodops.events.integrations.labels import defect_severity, incident_severity, root_cause
+from prodops.events.integrations.labels import issue_records
 from prodops.events.records import Record, parse_optional_time, parse_time
 
 SOURCE = "gitlab"
@@ -131,41 +131,17 @@ def _issue(payload: dict[str, Any]) -> list[Record]:
         closed = parse_optional_time(
             attributes.get("closed_at") or attributes.get("updated_at"), field="object_attributes.closed_at"
         )
-    title = str(attributes.get("title") or "")[:500]
-    external_id = f"issue/{attributes.get('id')}"
-    records = []
-    if "incident" in lowered or attributes.get("issue_type") == "incident":
-        records.append(
-            Record(
-                kind="incident",
-                source=SOURCE,
-                external_id=external_id,
-                repo=_repo(payload),
-                fields={
-                    "title": title,
-                    "severity": incident_severity(labels),
-                    "opened_at": opened,
-                    "resolved_at": closed,
-                    "root_cause_sha": root_cause(attributes.get("description")),
-                },
-            )
-        )
-    if "bug" in lowered:
-        records.append(
-            Record(
-                kind="defect",
-                source=SOURCE,
-                external_id=external_id,
-                repo=_repo(payload),
-                fields={
-                    "title": title,
-                    "severity": defect_severity(labels),
-                    "found_at": opened,
-                    "fixed_at": closed,
-                },
-            )
-        )
-    return records
+    return issue_records(
+        source=SOURCE,
+        external_id=f"issue/{attributes.get('id')}",
+        repo=_repo(payload),
+        title=str(attributes.get("title") or "")[:500],
+        labels=labels,
+        opened=opened,
+        closed=closed,
+        body=attributes.get("description"),
+        is_incident="incident" in lowered or attributes.get("issue_type") == "incident",
+    )
 
 
 HANDLERS = {"push": _push, "deployment": _deployment, "pipeline": _pipeline, "issue": _issue}
