@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from prodops.metrics import dora
 
@@ -71,11 +71,12 @@ def products_with_events(
         "SELECT product_id, MAX(deployed_at) AS cut FROM events_deployment WHERE environment = %s "
         "AND status = 'success' AND deployed_at > %s AND deployed_at <= %s" + ids_sql + " GROUP BY product_id"
         ") k ON k.product_id = c.product_id "
-        "WHERE c.committed_at > COALESCE(k.cut, %s) AND c.committed_at <= %s"
+        "WHERE c.committed_at > COALESCE(k.cut, %s) AND c.committed_at > %s AND c.committed_at <= %s"
         + _ids_clause("c.", product_ids)[0]
     )
     return {
-        row[0] for row in _fetch(sql, [start, end, *ids, environment, since, start, *ids, since, end, *ids])
+        row[0]
+        for row in _fetch(sql, [start, end, *ids, environment, since, start, *ids, since, since, end, *ids])
     }
 
 
@@ -132,7 +133,7 @@ def default_counts(
         c AS (
             SELECT c.product_id, min(c.committed_at) AS at
             FROM events_change c LEFT JOIN cut ON cut.product_id = c.product_id
-            WHERE c.committed_at > COALESCE(cut.cut, %s) AND c.committed_at <= %s
+            WHERE c.committed_at > COALESCE(cut.cut, %s) AND c.committed_at > %s AND c.committed_at <= %s
             {_ids_clause("c.", product_ids)[0]}
             GROUP BY c.product_id, c.sha
         ),
@@ -155,9 +156,16 @@ def default_counts(
                count(*)
         FROM m WHERE is_change = 1 AND shipped IS NOT NULL GROUP BY product_id
     """
-    lead_params = [environment, since, start, *ids, since, end, *ids, *deploy_params]
-    deploys = {row[0]: row[1:] for row in _fetch(recovery_sql, deploy_params)}
-    leads = {row[0]: row[1:] for row in _fetch(lead_sql, lead_params)}
+    # The constant lower bound (``since`` is never after a cut) lets the (product,
+    # committed_at) index bound the scan; the per-product cut alone does not.
+    lead_params = [environment, since, start, *ids, since, since, end, *ids, *deploy_params]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Sorting a million rows: in memory, not in temporary files; and no JIT, whose
+        # compilation of these plans costs more than it saves.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+        deploys = {row[0]: row[1:] for row in _fetch(recovery_sql, deploy_params)}
+        leads = {row[0]: row[1:] for row in _fetch(lead_sql, lead_params)}
     counts: dict[int, dora.DefaultCounts] = {}
     for pid in set(deploys) | set(leads):
         total, successes, failed, rework, recovery, restored = deploys.get(pid, (0, 0, 0, 0, None, 0))
