@@ -19,11 +19,13 @@ Main entry points (all keyword-only):
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -32,6 +34,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -389,6 +392,22 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a batch is evaluated. A batch
+    allocates hundreds of thousands of small objects (facts, contexts, results), which
+    sets off full collections that rescan every object in the process: a third of a
+    portfolio evaluation's CPU. The batch makes almost no reference cycles, reference
+    counting frees it, and the collector runs again after the batch."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def evaluate_products(
     *,
     product_ids: Sequence[int] | None = None,
@@ -410,35 +429,48 @@ def evaluate_products(
     cache: dict[str, CompiledStandard] = {}
     out: dict[int, Readiness] = {}
     for chunk in _chunks(rows, CHUNK):
-        ids = [r[0] for r in chunk]
-        facts = fact_registry.compute(ids, now)
-        attestations = _latest_attestations(ids)
-        waivers = _active_waivers(ids, now)
-        evaluated: dict[int, tuple[CompiledStandard, list[Result]]] = {}
-        for pid, slug, tier, stage, std_slug in chunk:
-            standard = _standard_for(std_slug, cache)
-            results = rules.evaluate_product(
-                standard,
-                facts=facts.get(pid, {}),
-                tier=tier,
-                now=now,
-                attestations=attestations.get(pid),
-                waivers=waivers.get(pid),
-            )
-            evaluated[pid] = (standard, results)
-            out[pid] = _readiness(
-                product_id=pid,
-                slug=slug,
-                stage=stage,
-                gate=standard.next_stage(stage),
-                standard=standard,
-                results=results,
-                now=now,
-                detail=detail,
-            )
-        if persist:
-            _persist(evaluated, out, now)
+        with _collector_paused():
+            _evaluate_chunk(chunk, now=now, persist=persist, detail=detail, cache=cache, out=out)
     return out
+
+
+def _evaluate_chunk(
+    chunk: Sequence[tuple[int, str, int | None, str, str]],
+    *,
+    now: datetime,
+    persist: bool,
+    detail: bool,
+    cache: dict[str, CompiledStandard],
+    out: dict[int, Readiness],
+) -> None:
+    ids = [r[0] for r in chunk]
+    facts = fact_registry.compute(ids, now)
+    attestations = _latest_attestations(ids)
+    waivers = _active_waivers(ids, now)
+    evaluated: dict[int, tuple[CompiledStandard, list[Result]]] = {}
+    for pid, slug, tier, stage, std_slug in chunk:
+        standard = _standard_for(std_slug, cache)
+        results = rules.evaluate_product(
+            standard,
+            facts=facts.get(pid, {}),
+            tier=tier,
+            now=now,
+            attestations=attestations.get(pid),
+            waivers=waivers.get(pid),
+        )
+        evaluated[pid] = (standard, results)
+        out[pid] = _readiness(
+            product_id=pid,
+            slug=slug,
+            stage=stage,
+            gate=standard.next_stage(stage),
+            standard=standard,
+            results=results,
+            now=now,
+            detail=detail,
+        )
+    if persist:
+        _persist(evaluated, out, now)
 
 
 def _fingerprint(standard: CompiledStandard, gate: str | None, results: Sequence[Result]) -> str:
@@ -535,7 +567,7 @@ def _persist(
         # until the next evaluation, which is never far behind.
         ProductEvaluation.objects.bulk_create(creates, batch_size=500, ignore_conflicts=True)
     if updates:
-        ProductEvaluation.objects.bulk_update(
+        _update_rows(
             updates,
             [
                 "standard",
@@ -547,12 +579,33 @@ def _persist(
                 "counts",
                 "digest",
             ],
-            batch_size=500,
         )
     if unchanged:
         ProductEvaluation.objects.filter(product_id__in_ids=unchanged).update(evaluated_at=now)
     if changes:
         EvaluationChange.objects.bulk_create(changes, batch_size=1000)
+
+
+def _update_rows(rows: Sequence[ProductEvaluation], names: Sequence[str]) -> None:
+    """One parameterised UPDATE per row, sent with ``executemany``. ``bulk_update`` builds
+    a ``CASE WHEN id = … THEN …`` expression per field and row instead, which cost more
+    CPU than everything else when a tenth of a 10,000-product portfolio changed. Values
+    are prepared by the fields themselves, as the ORM's own UPDATE does."""
+    meta = ProductEvaluation._meta
+    fields = [f for f in meta.concrete_fields if f.name in names]
+    pk = meta.pk
+    assert pk is not None
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET "
+        + ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
+        + f" WHERE {qn(str(pk.column))} = %s"
+    )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def product_readiness(*, product: Product, gate: str | None = None, now: datetime | None = None) -> Readiness:
