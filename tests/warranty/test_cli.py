@@ -54,6 +54,9 @@ def test_all_models_text_report(capsys, csv_file):
         assert name in out
     assert "Laplace trend test" in out
     assert "Selected (smallest AIC)" in out
+    # A file's times have no known unit, so the report names none.
+    assert "per unit (threshold 0.05 per unit)" in out
+    assert "Probability of no failure in the next 14: " in out
 
 
 def test_grouped_file(capsys, csv_file):

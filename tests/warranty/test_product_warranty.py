@@ -153,6 +153,58 @@ def test_cli_for_a_product(product):
     assert err.value.returncode == 2
 
 
+def test_cli_text_for_a_product_speaks_in_days(product):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("warranty", "estimate", "payments-api", "--observed-until", "70.5", stdout=out)
+    text = out.getvalue()
+    assert "per day (threshold 0.07143 per day)" in text
+    assert "Probability of no failure in the next 14 days: " in text
+    assert "per unit" not in text
+    w = services.assess_product(product=product, now=NOW)
+    assert w.decided_by in ("forecast", "observed", "min_days", "max_days")
+    assert f"Proposed warranty end: {w.proposed_end} (decided by " in text
+    # The JSON keeps its shape: the estimate's keys plus the product's warranty.
+    out = StringIO()
+    call_command(
+        "warranty", "estimate", "payments-api", "--observed-until", "70.5", "--format", "json", stdout=out
+    )
+    payload = json.loads(out.getvalue())
+    assert set(payload) == {"data", "trend", "models", "selected", "forecast", "warranty"}
+    assert payload["warranty"]["decided_by"] == w.decided_by
+    assert payload["warranty"]["unit"] == "days since go-live"
+
+
+def test_cli_says_what_decided_when_there_is_no_forecast(db, make_product):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from prodops.events.models import Defect
+
+    p = make_product("flat", stage="warranty", go_live=GO_LIVE, warranty=POLICY)
+    for i in range(12):  # evenly spaced: no reliability growth, as in test_no_growth_gives_no_forecast
+        Defect.objects.create(
+            product=p, external_id=f"F-{i}", severity="critical", found_at=at(5.8 * (i + 1))
+        )
+    out = StringIO()
+    with pytest.raises(SystemExit):  # exit 1: no model fits
+        call_command("warranty", "estimate", "flat", "--observed-until", "70.5", stdout=out)
+    assert (
+        f"Proposed warranty end: {GO_LIVE + timedelta(days=120)} (decided by max_days: no forecast"
+        in out.getvalue()
+    )
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command(
+            "warranty", "estimate", "flat", "--observed-until", "70.5", "--format", "json", stdout=out
+        )
+    assert json.loads(out.getvalue())["warranty"]["decided_by"] == "no forecast"
+
+
 def test_policy_defaults_and_errors():
     p = services.Policy.of({})
     assert p.rate == pytest.approx(1 / 14) and p.severities == ("critical", "high")

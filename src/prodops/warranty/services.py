@@ -99,6 +99,21 @@ class Policy:
         return cls(defects=defects, per=per, min_days=min_days, max_days=max_days, severities=severities)
 
 
+# What each ``decided_by`` means, for people: "no forecast" names what happened, not what
+# decided the date (the policy's max_days did).
+DECIDED_BY_TEXT = {
+    "forecast": "forecast",
+    "observed": "time observed so far",
+    "min_days": "min_days",
+    "max_days": "max_days",
+    "no forecast": "max_days: no forecast from these data",
+}
+
+
+def decided_by_text(decided_by: str) -> str:
+    return DECIDED_BY_TEXT.get(decided_by, decided_by)
+
+
 @dataclass
 class ProductWarranty:
     """Everything the page, the CLI and the facts say about one product's warranty."""

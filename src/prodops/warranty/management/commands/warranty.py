@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from prodops.warranty import csvdata, srgm
+from prodops.warranty import csvdata, services, srgm
 
 MODEL_CHOICES = ["go", "mo", "dss", "jm", "all"]
 EXIT_HELP = "Exit status: 0 when at least one model fits, 1 when none can, 2 on bad input."
@@ -81,7 +81,8 @@ class Command(BaseCommand):
             text = render_text(payload)
         else:
             ok, payload = self._from_product(options, models, threshold)
-            text = render_text(payload)
+            # A product's times are days since go-live; a file's unit is unknown.
+            text = render_text(payload, unit="day")
         self.stdout.write(json.dumps(payload, indent=2) if options["format"] == "json" else text)
         if not ok:
             if options["format"] == "json":
@@ -112,7 +113,6 @@ class Command(BaseCommand):
         from datetime import timedelta
 
         from prodops.catalog.models import Product
-        from prodops.warranty import services
 
         try:
             product = Product.objects.get(slug=options["slug"])
@@ -158,8 +158,10 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def render_text(payload: dict[str, Any]) -> str:
-    """A plain report of the estimate; the same facts as the JSON."""
+def render_text(payload: dict[str, Any], *, unit: str | None = None) -> str:
+    """A plain report of the estimate; the same facts as the JSON. ``unit`` is the time
+    unit when known (``"day"``); without one the report says "per unit"."""
+    per = f"per {unit or 'unit'}"
     lines: list[str] = []
     data = payload["data"]
     if data["kind"] == "grouped":
@@ -189,7 +191,8 @@ def render_text(payload: dict[str, Any]) -> str:
         lines.append("")
         lines.append(f"Selected (smallest AIC): {payload['selected']}")
         lines.append(
-            f"  Intensity now: {_fmt(fc['current_intensity'])} per unit (threshold {_fmt(fc['threshold'])})"
+            f"  Intensity now: {_fmt(fc['current_intensity'])} {per} "
+            f"(threshold {_fmt(fc['threshold'])} {per})"
         )
         if fc["below_threshold_now"]:
             lines.append("  The intensity is already below the threshold.")
@@ -206,7 +209,7 @@ def render_text(payload: dict[str, Any]) -> str:
         else:
             lines.append("  Expected failures still to come: unbounded (infinite-failures model)")
         lines.append(
-            f"  Probability of no failure in the next {_fmt(fc['horizon'])}: "
+            f"  Probability of no failure in the next {_fmt(fc['horizon'])}{f' {unit}s' if unit else ''}: "
             f"{_fmt(fc['p_no_failure_in_horizon'])}"
         )
     w = payload.get("warranty")
@@ -217,7 +220,10 @@ def render_text(payload: dict[str, Any]) -> str:
             f"threshold {w['policy']['threshold']['defects']:g} per {w['policy']['threshold']['per']}, "
             f"counting {', '.join(w['policy']['severities'])}"
         )
-        lines.append(f"  Proposed warranty end: {w['proposed_end']} (decided by {w['decided_by']})")
+        lines.append(
+            f"  Proposed warranty end: {w['proposed_end']} "
+            f"(decided by {services.decided_by_text(w['decided_by'])})"
+        )
         lines.append(
             f"  Open counted defects/incidents: {w['open_counted']}; "
             f"exit met: {'yes' if w['exit_met'] else 'no'}"
