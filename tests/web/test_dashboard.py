@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from prodops.catalog.models import Team
+from prodops.warranty import services
 
 
 @pytest.fixture
@@ -91,13 +95,26 @@ def test_board_shows_a_bounded_number_per_stage_with_a_link_to_the_rest(client, 
 def test_query_count_does_not_grow_with_the_portfolio(
     client, personas, make_product, django_assert_max_num_queries
 ):
+    from prodops.events.models import Defect
+
     team = Team.objects.create(slug="t", name="T", kind="build")
+    today = timezone.localdate()
     for i in range(60):
-        make_product(
+        stage = ["plan", "build", "pilot", "warranty", "operate", "retire"][i % 6]
+        p = make_product(
             f"p{i:02d}",
-            stage=["plan", "build", "pilot", "warranty", "operate", "retire"][i % 6],
+            stage=stage,
             build_team=team,
+            go_live=today - timedelta(days=40 + i) if stage == "warranty" else None,
         )
+        if stage == "warranty":  # the warranty panel reads each one's counted defects
+            for d in (3, 9):
+                Defect.objects.create(
+                    product=p,
+                    external_id=f"{p.slug}-{d}",
+                    severity="high",
+                    found_at=timezone.now() - timedelta(days=d),
+                )
     client.force_login(personas["dave"])
     with django_assert_max_num_queries(20):
         assert client.get("/").status_code == 200
@@ -111,3 +128,29 @@ def test_htmx_filter_returns_only_the_portfolio_fragment(client, personas, portf
     assert response.status_code == 200
     assert response.content.lstrip().startswith(b'<div id="portfolio">')
     assert b"Payments API" in response.content and b"Ledger" not in response.content
+
+
+def test_warranties_ending_use_the_proposed_end_from_data(client, personas, make_product):
+    today = timezone.localdate()
+    policy = {"min_days": 30, "max_days": 120}
+    # Forty days live with no counted defect: the warranty app proposes ending now (the time
+    # observed so far), long before go-live + max_days (80 days away).
+    quiet = make_product(
+        "quiet", name="Quiet", stage="warranty", go_live=today - timedelta(days=40), warranty=policy
+    )
+    # The policy's min_days keeps this one in warranty for 60 more days: not ending soon.
+    make_product(
+        "young",
+        name="Young",
+        stage="warranty",
+        go_live=today - timedelta(days=40),
+        warranty={"min_days": 100},
+    )
+    make_product("bad", name="Bad", stage="warranty", go_live=today, warranty={"min_days": "x"})
+    client.force_login(personas["dave"])
+    response = client.get("/")
+    ending = response.context["warranties_ending"]
+    assert [(w.product.slug, w.decided_by) for w in ending] == [("quiet", "observed")]
+    assert today <= ending[0].ends <= today + timedelta(days=1)
+    assert ending[0].ends == services.assess_product(product=quiet).proposed_end
+    assert b"decided by time observed so far" in response.content

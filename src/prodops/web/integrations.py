@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from prodops.catalog.models import DEFAULT_STAGES, Product
 
 
@@ -18,30 +20,40 @@ from prodops.catalog.models import DEFAULT_STAGES, Product
 class WarrantyEnd:
     product: Product
     ends: date
+    decided_by: str
+
+    @property
+    def decided_by_text(self) -> str:
+        from prodops.warranty.services import decided_by_text
+
+        return decided_by_text(self.decided_by)
 
 
 def warranties_ending(
-    products: Any, *, today: date, within_days: int = 30, limit: int = 10
+    products: Any, *, now: datetime, within_days: int = 30, limit: int = 10
 ) -> list[WarrantyEnd]:
-    """Products in warranty whose policy's maximum length ends within ``within_days``.
+    """Products in warranty whose proposed end falls within ``within_days`` of today.
 
-    The policy's ``max_days`` after go-live is the latest the warranty may end; the
-    warranty app's forecast may end it sooner.
+    The end is the warranty app's, scoped from each product's counted defects and
+    incidents (the same date its warranty page shows), not simply go-live + max_days.
+    Three queries however many products: the products, then their defects and incidents.
     """
-    rows = (
+    from prodops.warranty.services import ProductWarranty, assess_products
+
+    rows = list(
         products.filter(stage="warranty", go_live__isnull=False)
         .select_related(None)
         .only("id", "slug", "name", "go_live", "warranty")
     )
+    last = timezone.localdate(now) + timedelta(days=within_days)
+    assessed = assess_products(rows, now=now)
     result = []
-    for product in rows.iterator():
-        max_days = (product.warranty or {}).get("max_days")
-        if not isinstance(max_days, int):
-            continue
-        ends = product.go_live + timedelta(days=max_days)
-        if ends <= today + timedelta(days=within_days):
-            result.append(WarrantyEnd(product=product, ends=ends))
-    result.sort(key=lambda w: w.ends)
+    for product in rows:
+        w = assessed.get(product.id)
+        # A policy the warranty app cannot read has no end to show; its page says why.
+        if isinstance(w, ProductWarranty) and w.proposed_end <= last:
+            result.append(WarrantyEnd(product=product, ends=w.proposed_end, decided_by=w.decided_by))
+    result.sort(key=lambda w: (w.ends, w.product.slug))
     return result[:limit]
 
 

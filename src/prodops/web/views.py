@@ -77,12 +77,10 @@ def home(request: HttpRequest) -> HttpResponse:
             columns.append({"stage": stage, "count": counts.get(stage, 0), "items": items})
         context["columns"] = columns
     context["readiness"] = integrations.readiness_for(shown)
-    today = timezone.localdate()
+    now = timezone.now()
     context["blocked_count"], context["blocked"] = integrations.blocked_gates(qs, limit=10)
-    context["expiring_waivers"] = integrations.expiring_waivers(
-        qs, now=timezone.now(), within_days=14, limit=10
-    )
-    context["warranties_ending"] = integrations.warranties_ending(qs, today=today)
+    context["expiring_waivers"] = integrations.expiring_waivers(qs, now=now, within_days=14, limit=10)
+    context["warranties_ending"] = integrations.warranties_ending(qs, now=now)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "portfolio":
         return render(request, "web/partials/portfolio.html", context)
     return render(request, "web/home.html", context)
