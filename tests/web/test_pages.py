@@ -131,3 +131,12 @@ def test_product_page_queries_do_not_grow_with_its_records(client, personas, mak
 def test_unknown_product_is_404(client, personas):
     client.force_login(personas["dave"])
     assert client.get("/products/nope/").status_code == 404
+
+
+def test_top_navigation_links_to_the_known_error_search(client, personas):
+    client.force_login(personas["dave"])
+    home = client.get("/").content.decode()
+    nav = home[home.index('<nav aria-label="Main">') : home.index("</nav>")]
+    assert '<a href="/known-errors/">Known errors</a>' in nav
+    page = client.get("/known-errors/").content.decode()
+    assert '<a href="/known-errors/" aria-current="page">Known errors</a>' in page
