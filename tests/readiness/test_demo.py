@@ -5,7 +5,7 @@ import random
 from django.utils import timezone
 
 from prodops.lifecycle.models import Transition
-from prodops.readiness.models import Attestation, ProductEvaluation, Waiver
+from prodops.readiness.models import Attestation, ProductEvaluation, Standard, Waiver
 
 
 def test_demo_seeders(make_product, actor):
@@ -18,6 +18,9 @@ def test_demo_seeders(make_product, actor):
     readiness_demo.seed(actor=actor, today=today, rng=random.Random(1))
     lifecycle_demo.seed(actor=actor, today=today, rng=random.Random(1))
     assert ProductEvaluation.objects.count() == 4
+    # The packaged default is applied, so `prodops check` reports it as version 1, not v0.
+    assert Standard.objects.get(slug="default").version == 1
+    assert set(ProductEvaluation.objects.values_list("standard_version", flat=True)) == {1}
     assert Attestation.objects.filter(override=False).exists()
     assert Waiver.objects.filter(build_lead_signed_at__isnull=False).exists()
     executed = Transition.objects.filter(status="executed")

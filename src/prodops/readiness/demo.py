@@ -26,6 +26,13 @@ def lead(product: Product, role: str) -> Actor:
 
 
 def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
+    # A real installation applies its standard (``prodops apply -f``); the demo applies the
+    # packaged default the same way, so it is a stored, versioned standard (v1), not the
+    # unapplied fallback (v0).
+    doc = services.default_standard_document()
+    services.apply_standard(
+        actor=actor, slug=doc["metadata"]["slug"], name=doc["metadata"]["name"], spec=doc["spec"]
+    )
     products = list(Product.objects.select_related("build_lead", "run_lead").order_by("slug"))
     if not products:
         return
