@@ -124,18 +124,25 @@ def default_counts(
     # Lead time: changes and successful deployments newest first, deployments before
     # changes at the same instant (a deployment at the commit's time ships it); the
     # running minimum of deployment times is then the first one at or after each change.
+    products_sql = "SELECT id FROM catalog_product" if product_ids is None else "SELECT unnest(%s::bigint[])"
     lead_sql = f"""
         WITH cut AS (
             SELECT product_id, max(deployed_at) AS cut FROM events_deployment
             WHERE environment = %s AND status = 'success' AND deployed_at > %s AND deployed_at <= %s
             {ids_sql} GROUP BY product_id
         ),
+        p AS (
+            SELECT ids.id AS product_id, COALESCE(cut.cut, %s) AS lower
+            FROM ({products_sql}) AS ids (id) LEFT JOIN cut ON cut.product_id = ids.id
+        ),
         c AS (
-            SELECT c.product_id, min(c.committed_at) AS at
-            FROM events_change c LEFT JOIN cut ON cut.product_id = c.product_id
-            WHERE c.committed_at > COALESCE(cut.cut, %s) AND c.committed_at > %s AND c.committed_at <= %s
-            {_ids_clause("c.", product_ids)[0]}
-            GROUP BY c.product_id, c.sha
+            SELECT p.product_id, min(x.committed_at) AS at
+            FROM p CROSS JOIN LATERAL (
+                SELECT sha, committed_at FROM events_change
+                WHERE product_id = p.product_id AND committed_at > p.lower AND committed_at <= %s
+                OFFSET 0  -- keeps it a per-product index range scan (not flattened into a join)
+            ) AS x
+            GROUP BY p.product_id, x.sha
         ),
         u AS (
             SELECT product_id, at, 1 AS is_change FROM c
@@ -156,9 +163,9 @@ def default_counts(
                count(*)
         FROM m WHERE is_change = 1 AND shipped IS NOT NULL GROUP BY product_id
     """
-    # The constant lower bound (``since`` is never after a cut) lets the (product,
-    # committed_at) index bound the scan; the per-product cut alone does not.
-    lead_params = [environment, since, start, *ids, since, since, end, *ids, *deploy_params]
+    # Per product, one range scan of the (product, committed_at) index from its cut: a
+    # join with the cut as a filter made PostgreSQL read every change of the product.
+    lead_params = [environment, since, start, *ids, since, *ids, end, *deploy_params]
     with transaction.atomic(), connection.cursor() as cursor:
         # Sorting a million rows: in memory, not in temporary files; and no JIT, whose
         # compilation of these plans costs more than it saves.
