@@ -83,7 +83,27 @@ def print_help() -> None:
     print("\nEnvironment: DATABASE_URL (default: SQLite in $PRODOPS_DATA_DIR), PRODOPS_DATA_DIR.")
 
 
+def _database_label() -> str:
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"SQLite file {settings['NAME']}"
+    return f"{connection.vendor} database {settings['NAME']!r} on {settings.get('HOST') or 'localhost'}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`prodops export | head`): not our error, so no traceback.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "--version":
         from prodops import __version__
@@ -103,8 +123,19 @@ def main(argv: list[str] | None = None) -> int:
 
     utility = ManagementUtility(["prodops", commands[name], *args[1:]])
     utility.prog_name = "prodops"
+    from django.db import DatabaseError
+
     try:
         utility.execute()
+    except DatabaseError as error:
+        # Most often a database that was never migrated, or one ProdOps cannot reach.
+        print(
+            f"prodops: database error: {error}\n"
+            f"  database: {_database_label()}\n"
+            "  If it is new or older than this version, run `prodops migrate` first.",
+            file=sys.stderr,
+        )
+        return 2
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
     return 0

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -34,3 +35,27 @@ def test_every_prodops_command_has_a_one_line_summary():
         if command not in {"createsuperuser", "changepassword"} and name not in SUMMARIES
     ]
     assert missing == []
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    """`prodops --help | head -1`: the reader leaves early; no traceback on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prodops", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()  # the reader goes away before the help is written
+    err = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in err
+
+
+def test_an_unmigrated_database_is_a_clear_error_not_a_traceback(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "prodops", "export"], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "run `prodops migrate` first" in result.stderr
+    assert "empty.db" in result.stderr
