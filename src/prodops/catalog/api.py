@@ -35,6 +35,7 @@ from prodops.catalog.schemas import (
     TeamSpec,
 )
 from prodops.core.actors import Actor
+from prodops.core.api_errors import field_error
 
 router = Router(tags=["catalog"])
 
@@ -84,10 +85,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _invalid(exc: services.CatalogError) -> ValidationError:
-    loc: list[Any] = ["body", *(int(p) if p.isdigit() else p for p in exc.field.split("."))]
-    return ValidationError(
-        [{"type": "value_error", "loc": loc if exc.field else ["body"], "msg": exc.message}]
-    )
+    return field_error(exc.message, exc.field)
 
 
 def _products() -> QuerySet[Product]:

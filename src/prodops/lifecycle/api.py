@@ -9,10 +9,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.core.api_errors import field_error
 from prodops.lifecycle import services
 from prodops.lifecycle.models import Transition
 from prodops.lifecycle.schemas import RejectIn, TransitionIn, TransitionOut
@@ -52,9 +53,7 @@ def _call(fn: Any, **kwargs: Any) -> Any:
         with transaction.atomic():
             return fn(**kwargs)
     except ReadinessError as exc:
-        raise ValidationError(
-            [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}]
-        ) from None
+        raise field_error(exc.message, exc.field) from None
     except NotAllowed as exc:
         raise HttpError(403, str(exc)) from None
 

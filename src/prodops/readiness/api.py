@@ -16,6 +16,7 @@ from ninja.errors import HttpError, ValidationError
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.core.api_errors import field_error
 from prodops.readiness import services
 from prodops.readiness.models import Attestation, EvaluationChange, Standard, Waiver
 from prodops.readiness.rules import parse_duration
@@ -34,9 +35,7 @@ router = Router(tags=["readiness"])
 
 
 def invalid(exc: services.ReadinessError) -> ValidationError:
-    return ValidationError(
-        [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}]
-    )
+    return field_error(exc.message, exc.field)
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -95,9 +94,7 @@ def readiness(request: HttpRequest, slug: str, gate: str | None = None) -> dict[
     try:
         return readiness_out(services.product_readiness(product=_product(slug), gate=gate))
     except services.ReadinessError as exc:
-        raise ValidationError(
-            [{"loc": ["query", "gate"], "msg": exc.message, "type": "value_error"}]
-        ) from None
+        raise field_error(exc.message, "gate", where="query") from None
 
 
 @router.get("/products/{slug}/readiness/history", response=list[ChangeOut], summary="Status changes")
@@ -197,9 +194,7 @@ def waivers(request: HttpRequest, expiring: str = "3650d") -> list[dict[str, Any
     try:
         within = parse_duration(expiring)
     except ValueError as exc:
-        raise ValidationError(
-            [{"loc": ["query", "expiring"], "msg": str(exc), "type": "value_error"}]
-        ) from None
+        raise field_error(str(exc), "expiring", where="query") from None
     return [waiver_out(w) for w in services.expiring_waivers(within=within)]
 
 

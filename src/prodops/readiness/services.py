@@ -507,9 +507,7 @@ def _persist(
     if small:
         existing = {pid: rows[pid] for pid in changed_ids}
     else:
-        existing = {
-            e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)
-        }
+        existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)}
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
     changes: list[EvaluationChange] = []

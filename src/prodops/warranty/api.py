@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.errors import ValidationError
 
 from prodops.catalog.models import Product
+from prodops.core.api_errors import field_error
 from prodops.warranty import services, srgm
 from prodops.warranty.schemas import EstimateIn, EstimateOut, Problem
 
@@ -41,9 +41,9 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> Any:
         else:
             data = srgm.GroupedCounts.of(payload.period_ends or [], payload.counts or [])
     except ValueError as exc:
-        raise ValidationError([{"loc": ["body"], "msg": str(exc), "type": "value_error"}]) from None
+        raise field_error(str(exc)) from None
     if data.n == 0 and isinstance(data, srgm.FailureTimes):
-        raise ValidationError([{"loc": ["body", "times"], "msg": "no failure times", "type": "value_error"}])
+        raise field_error("no failure times", "times")
     models = ["go", "mo", "dss", "jm"] if payload.model == "all" else [payload.model]
     result = srgm.estimate(data, models=models, threshold=payload.threshold, horizon=payload.horizon)
     return 200, result.as_dict()
