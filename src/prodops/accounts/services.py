@@ -17,6 +17,22 @@ class AccountError(ValueError):
     """A request the accounts services refuse, with a message for the user."""
 
 
+def user_for_email(*, actor: Actor, email: str) -> tuple[Any, bool]:
+    """The user with this email (case-insensitive), created without a password if there
+    is none: a machine identity can hold tokens, and signs in to the web only after an
+    admin sets a password. Returns the user and whether it was created."""
+    from django.contrib.auth import get_user_model
+
+    email = email.strip().lower()
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=email).order_by("pk").first()
+    if user is not None:
+        return user, False
+    user = user_model.objects.create_user(username=email, email=email)
+    record(actor=actor, action="user.create", obj=user, changes={"email": email})
+    return user, True
+
+
 def create_token(*, actor: Actor, user: Any, name: str, read_only: bool = False) -> tuple[ApiToken, str]:
     """A new API token for ``user``. Returns the row and the raw token, shown only once."""
     name = name.strip()

@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -38,14 +37,11 @@ class Command(BaseCommand):
         email = options["email"].strip().lower()
         if not EMAIL.match(email):
             raise CommandError(f"{options['email']!r} is not an email address", returncode=2)
-        user_model = get_user_model()
         actor = Actor.cli()
         try:
             with transaction.atomic():
-                user = user_model.objects.filter(email__iexact=email).order_by("pk").first()
-                if user is None:
-                    # The user can sign in to the web only after an admin sets a password.
-                    user = user_model.objects.create_user(username=email, email=email)
+                user, created = services.user_for_email(actor=actor, email=email)
+                if created:
                     self.stderr.write(
                         f"Created user {email} (no password; set one with `prodops changepassword`)."
                     )

@@ -34,7 +34,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Loading the demo portfolio…")
             load_demo(seed=options["seed"], today=timezone.localdate(), log=self.stdout.write)
-        password, token = demo_credentials()
+        with transaction.atomic():
+            password, token = demo_credentials()
         self.stdout.write(self.style.SUCCESS("\nDemo ready."))
         self.stdout.write(f"  Sign in at http://{options['host']}:{options['port']}/ as  admin / {password}")
         self.stdout.write(f"  API token (read-only): {token}")
@@ -58,7 +59,7 @@ def load_demo(*, seed: int, today: date, log: Any = print) -> None:
 
 def demo_credentials() -> tuple[str, str]:
     """A fresh random password for the demo admin, and a read-only API token."""
-    from prodops.accounts.models import ApiToken, hash_token
+    from prodops.accounts.services import create_token
 
     user_model = get_user_model()
     password = secrets.token_urlsafe(12)
@@ -67,8 +68,5 @@ def demo_credentials() -> tuple[str, str]:
     )
     user.set_password(password)
     user.save()
-    raw = ApiToken.generate()
-    ApiToken.objects.create(
-        user=user, name="demo", prefix=raw[:10], token_hash=hash_token(raw), read_only=True
-    )
+    _, raw = create_token(actor=Actor.system("demo"), user=user, name="demo", read_only=True)
     return password, raw
