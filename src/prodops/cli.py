@@ -125,8 +125,14 @@ def _main(argv: list[str] | None) -> int:
     utility.prog_name = "prodops"
     from django.db import DatabaseError
 
+    from prodops.core.errors import ProdOpsError
+
     try:
         utility.execute()
+    except ProdOpsError as error:
+        # The one error hierarchy, mapped once: exit 2 for bad input, 1 for a refusal.
+        print(f"prodops {name}: {error.as_cli_line()}", file=sys.stderr)
+        return error.exit_code
     except DatabaseError as error:
         # Most often a database that was never migrated, or one ProdOps cannot reach.
         print(

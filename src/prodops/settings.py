@@ -108,6 +108,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "django_htmx",
     *PRODOPS_APPS,
 ]
 
@@ -120,6 +123,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "prodops.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -222,6 +226,18 @@ PRODOPS_OPSGENIE_WEBHOOK_TOKEN = envsecret("PRODOPS_OPSGENIE_WEBHOOK_TOKEN") or 
 # Set once the event tables are partitioned by time on PostgreSQL (docs/events.md):
 # upserts then match on (source, external_id, <time>), the partitioned unique key.
 PRODOPS_EVENTS_PARTITIONED = envbool("PRODOPS_EVENTS_PARTITIONED", False)
+
+# Background work: Django's task framework with its database backend (docs/operations.md).
+# ``PRODOPS_TASK_BACKEND=immediate`` runs tasks inline (a one-process tool or a test that
+# does not exercise the worker).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[envstr("PRODOPS_TASK_BACKEND", "database")],
+    }
+}
 
 LOGGING = {
     "version": 1,

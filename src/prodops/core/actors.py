@@ -17,6 +17,11 @@ class Actor:
     label: str
     via: Via
     user: AbstractBaseUser | None = None
+    # A read-only API token: the policy allows it only ``read`` actions.
+    read_only: bool = False
+    # Why an admin overrides a lead's signature or acts on someone's behalf; the policy
+    # refuses an override without one, and services record it with the override.
+    reason: str = ""
 
     @classmethod
     def cli(cls, label: str = "cli") -> Actor:
@@ -27,9 +32,25 @@ class Actor:
         return cls(label=label, via="system")
 
     @classmethod
-    def for_user(cls, user: AbstractBaseUser, via: Via) -> Actor:
+    def for_user(
+        cls, user: AbstractBaseUser, via: Via, *, read_only: bool = False, reason: str = ""
+    ) -> Actor:
         email = getattr(user, "email", "") or user.get_username()
-        return cls(label=email, via=via, user=user)
+        return cls(label=email, via=via, user=user, read_only=read_only, reason=reason)
+
+    @classmethod
+    def webhook(cls, source: str) -> Actor:
+        """A webhook sender, identified by its source (``github``, ``pagerduty``, ...)."""
+        return cls(label=f"webhook:{source}", via="webhook")
+
+    @classmethod
+    def task(cls, name: str) -> Actor:
+        """A background task of the worker."""
+        return cls(label=f"task:{name}", via="task")
+
+    def with_reason(self, reason: str) -> Actor:
+        """The same actor, giving a reason for an override."""
+        return Actor(self.label, self.via, self.user, self.read_only, reason)
 
     @property
     def email(self) -> str:
