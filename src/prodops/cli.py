@@ -41,6 +41,7 @@ def _commands() -> dict[str, str]:
 
 # One line each for `prodops --help`; `prodops COMMAND --help` has the details.
 SUMMARIES = {
+    "alignment": "Do the functions agree on the product's aims? Kendall's W and its p-value",
     "apply": "Apply config-as-code YAML (file, folder or -): idempotent, all or nothing",
     "check": "May this product enter its next gate? Exit 0 ready, 1 not, 2 bad input",
     "demo": "Create the database, load the demo portfolio and serve it",

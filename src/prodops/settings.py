@@ -97,6 +97,7 @@ PRODOPS_APPS = [
     "prodops.events",
     "prodops.metrics",
     "prodops.warranty",
+    "prodops.alignment",
     "prodops.web",
 ]
 

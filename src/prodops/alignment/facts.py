@@ -1,0 +1,77 @@
+"""Facts about the alignment survey of a product (its latest round).
+
+* ``alignment.w`` — Kendall's W (tie-corrected) of the current answers of the latest
+  round. Unknown with fewer than two answers.
+* ``alignment.p_value`` — its p-value (exact permutation distribution, or χ² when the
+  enumeration is too large; see docs/outcomes.md, "Alignment"). Unknown as above.
+* ``alignment.responses`` — current answers in the latest round (0 without a survey).
+* ``alignment.functions`` — distinct stakeholder functions among them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Max
+
+from prodops.core.facts import FactSpec, FactValues, fact_provider
+
+
+@fact_provider(
+    FactSpec(
+        "alignment.w",
+        "float",
+        "W (0..1)",
+        "Kendall's W (tie-corrected) of the stakeholders' rankings of the four aims in the "
+        "latest survey round. Unknown with fewer than two answers.",
+    ),
+    FactSpec(
+        "alignment.p_value",
+        "float",
+        "probability",
+        "p-value of W under 'the functions rank at random' (exact permutation "
+        "distribution, or chi-squared for large panels). Unknown with fewer than two answers.",
+    ),
+    FactSpec("alignment.responses", "int", "answers", "Current answers in the latest survey round."),
+    FactSpec(
+        "alignment.functions",
+        "int",
+        "functions",
+        "Distinct stakeholder functions that answered the latest round.",
+    ),
+)
+def alignment_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
+    from prodops.alignment import kendall
+    from prodops.alignment.models import ITEMS, Response, Round
+
+    latest = dict(
+        Round.objects.filter(product_id__in_ids=product_ids)
+        .values("product_id")
+        .annotate(n=Max("number"))
+        .values_list("product_id", "n")
+    )
+    answers: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    if latest:
+        rows = Response.objects.filter(round__product_id__in_ids=list(latest), current=True).values_list(
+            "round__product_id", "round__number", "function", "ranking"
+        )
+        for pid, number, function, ranking in rows:
+            if latest.get(pid) == number:
+                answers[pid].append((function, ranking))
+    result: dict[int, dict[str, Any]] = {}
+    for pid in product_ids:
+        given = answers.get(pid, [])
+        values: dict[str, Any] = {
+            "alignment.responses": len(given),
+            "alignment.functions": len({f for f, _ in given}),
+        }
+        if len(given) >= 2:
+            concordance = kendall.concordance([kendall.rank_vector(r, ITEMS) for _, r in given])
+            if concordance.w_corrected is not None:
+                values["alignment.w"] = round(concordance.w_corrected, 4)
+                values["alignment.p_value"] = concordance.p_value
+        result[pid] = values
+    return result
