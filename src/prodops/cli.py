@@ -51,7 +51,10 @@ SUMMARIES = {
     "export": "Write the whole catalog as config-as-code (round-trips with apply)",
     "facts": "List every fact a rule may use, with type, unit and description",
     "import": "Import a catalog from another tool (Backstage catalog-info.yaml)",
+    "jobs": "List the periodic jobs with their last run, next run and last error",
     "known-errors": "Search the known-error database by symptom",
+    "notifications": "Show notification deliveries and every attempt (notifications log)",
+    "notify": "Send a test message to a notification channel (notify test CHANNEL)",
     "report": "Write a product's handover pack as Markdown, HTML or PDF",
     "role": "Show or set a user's role (admin, product operations, member, viewer)",
     "schema": "Print the JSON Schema of the config-as-code format",
@@ -59,6 +62,7 @@ SUMMARIES = {
     "token": "Create, list and revoke API tokens",
     "waivers": "List waivers in force, awaiting signature, or expiring soon",
     "warranty": "Scope the warranty from data with reliability-growth models",
+    "worker": "Run background tasks and periodic jobs (--once: what is due, then exit)",
     "migrate": "Create or upgrade the database schema",
 }
 

@@ -90,6 +90,7 @@ PRODOPS_APPS = [
     "prodops.audit",
     "prodops.catalog",
     "prodops.manifests",
+    "prodops.notifications",
     "prodops.readiness",
     "prodops.lifecycle",
     "prodops.knowledge",
@@ -141,6 +142,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "prodops.notifications.context_processors.unread",
             ],
         },
     },
@@ -200,12 +202,39 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is mi
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-EMAIL_BACKEND = envstr("PRODOPS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = envstr("PRODOPS_EMAIL_HOST", "localhost")
-EMAIL_PORT = envint("PRODOPS_EMAIL_PORT", 25)
-EMAIL_HOST_USER = envstr("PRODOPS_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = envsecret("PRODOPS_EMAIL_PASSWORD") or ""
-EMAIL_USE_TLS = envbool("PRODOPS_EMAIL_USE_TLS", False)
+def _email(url: str) -> dict[str, Any]:
+    """Mail settings from ``PRODOPS_EMAIL_URL``: ``smtp://user:pass@host:port``,
+    ``smtp+tls://…`` (STARTTLS), ``smtps://…`` (implicit TLS) or ``console://`` (print
+    every email on the console, as the demo does)."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtp+tls", "smtps"}:
+        raise ValueError(f"PRODOPS_EMAIL_URL: unknown scheme {parts.scheme!r} (smtp, smtp+tls, console)")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or {"smtps": 465, "smtp+tls": 587}.get(parts.scheme, 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+    }
+
+
+# Mail (notifications, password reset): PRODOPS_EMAIL_URL, or PRODOPS_EMAIL_URL_FILE when
+# the URL carries a password. Default: an SMTP server on localhost:25.
+_EMAIL = _email(envsecret("PRODOPS_EMAIL_URL") or "smtp://localhost:25")
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = envstr("PRODOPS_EMAIL_FROM", "prodops@localhost")
 
 SESSION_COOKIE_HTTPONLY = True

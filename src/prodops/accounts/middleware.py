@@ -19,6 +19,7 @@ PUBLIC_PREFIXES = (
     "/accounts/login/",
     "/accounts/password-reset/",
     "/accounts/reset/",
+    "/notifications/unsubscribe/",  # the one-click link of every notification email
     "/favicon.ico",
 )
 

@@ -23,6 +23,7 @@ from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.signals import notify_facts_changed
 from prodops.lifecycle.models import Approval, Transition
+from prodops.notifications.services import notify
 from prodops.readiness.services import (
     NotAllowed,
     ReadinessError,
@@ -34,6 +35,31 @@ from prodops.readiness.services import (
 )
 
 ROLES = ("build_lead", "run_lead")
+
+
+def _tell(event: str, *, actor: Actor, transition: Transition, **subject: object) -> None:
+    """Notify the product's leads (and the requester) about this transition."""
+    product = transition.product
+    recipients = [product.build_lead, product.run_lead]
+    requester = getattr(transition.requested_by_user, "email", "") if transition.requested_by_user_id else ""
+    if requester:
+        from prodops.catalog.models import Person
+
+        recipients += list(Person.objects.filter(email__iexact=requester))
+    notify(
+        event=event,
+        product=product,
+        actor=actor,
+        subject={
+            "transition": transition.pk,
+            "kind": transition.kind,
+            "from_stage": transition.from_stage,
+            "to_stage": transition.to_stage,
+            **subject,
+        },
+        recipients=recipients,
+        url=f"/products/{product.slug}/checklist/",
+    )
 
 
 class TransitionError(ReadinessError):
@@ -77,6 +103,7 @@ def request_transition(
         product=product,
         changes={"stage": [product.stage, to_stage], "kind": [None, kind]},
     )
+    _tell("transition.requested", actor=actor, transition=transition, reason=transition.reason)
     return transition
 
 
@@ -126,6 +153,7 @@ def approve_transition(*, actor: Actor, transition: Transition, now: datetime | 
         product=product,
         changes={"approved": [sorted(have), sorted(have | set(new))]},
     )
+    _tell("transition.approved", actor=actor, transition=transition, approved=", ".join(new))
     if have | set(new) >= set(ROLES):
         _execute(actor=actor, transition=transition, now=now)
     return transition
@@ -177,6 +205,7 @@ def _execute(*, actor: Actor, transition: Transition, now: datetime) -> None:
         product=product,
         changes={"stage": [before, transition.to_stage]},
     )
+    _tell("transition.executed", actor=actor, transition=transition)
     notify_facts_changed([product.pk])
 
 
@@ -194,6 +223,7 @@ def _refuse(*, actor: Actor, transition: Transition, now: datetime, why: str, sn
         product=transition.product,
         changes={"refusal": [None, why]},
     )
+    _tell("transition.rejected", actor=actor, transition=transition, reason=why)
 
 
 def reject_transition(

@@ -43,6 +43,7 @@ from prodops.catalog.models import Product
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
 from prodops.core.signals import notify_facts_changed
+from prodops.notifications.services import notify
 from prodops.readiness import rules
 from prodops.readiness.models import Attestation, EvaluationChange, ProductEvaluation, Standard, Waiver
 from prodops.readiness.rules import CompiledStandard, Result, RuleError
@@ -858,9 +859,31 @@ def create_waiver(
             "signed": [None, sorted(roles)],
         },
     )
+    _tell_waiver(actor=actor, waiver=waiver)
     if waiver.signed:
         notify_facts_changed([product.pk])
     return waiver
+
+
+def _tell_waiver(*, actor: Actor, waiver: Waiver) -> None:
+    """A waiver waiting for a lead's signature tells that lead; a fully signed one tells
+    both."""
+    product = waiver.product
+    subject = {
+        "waiver": waiver.pk,
+        "criterion": waiver.criterion,
+        "reason": waiver.reason,
+        "expires_at": waiver.expires_at.date().isoformat(),
+    }
+    if waiver.signed:
+        notify(event="waiver.signed", product=product, actor=actor, subject=subject)
+        return
+    missing = [
+        getattr(product, role)
+        for role in ("build_lead", "run_lead")
+        if getattr(waiver, f"{role}_signed_at") is None
+    ]
+    notify(event="waiver.proposed", product=product, actor=actor, subject=subject, recipients=missing)
 
 
 def sign_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) -> Waiver:
@@ -890,6 +913,7 @@ def sign_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) ->
         changes={"signed": [None, signed]},
     )
     if waiver.signed:
+        _tell_waiver(actor=actor, waiver=waiver)
         notify_facts_changed([product.pk])
     return waiver
 

@@ -1,0 +1,209 @@
+"""HTML pages: the in-app list, preferences, channels (edit, test), the delivery log,
+and the one-click unsubscribe link of every email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+
+from prodops.accounts import policy
+from prodops.core.actors import Actor
+from prodops.core.errors import NotFound, PermissionDenied, ProdOpsError
+from prodops.notifications import events as registry
+from prodops.notifications import services
+from prodops.notifications.models import Channel, Delivery, Preference
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user, "web")  # type: ignore[arg-type]
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    person = services.person_for(_actor(request))
+    entries = services.inbox(person=person) if person else Delivery.objects.none()
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page, "person": person})
+
+
+def mark_read(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    actor = _actor(request)
+    person = services.person_for(actor)
+    if person is not None:
+        with transaction.atomic():
+            services.mark_read(actor=actor, person=person)
+    return redirect("notifications:inbox")
+
+
+def preferences(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    person = services.person_for(actor)
+    if person is None:
+        messages.info(request, "Your account is not linked to a person in the catalog yet.")
+        return redirect("notifications:inbox")
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                for name in registry.events():
+                    mode = request.POST.get(name)
+                    if mode is not None and mode != services.preferences(person=person)[name]:
+                        services.set_preference(actor=actor, person=person, event=name, mode=mode)
+        except ProdOpsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.info(request, "Saved.")
+        return redirect("notifications:preferences")
+    current = services.preferences(person=person)
+    rows = [(spec, current[name]) for name, spec in registry.events().items()]
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"rows": rows, "modes": Preference.Mode.choices},
+    )
+
+
+def log(request: HttpRequest) -> HttpResponse:
+    if not policy.allows(_actor(request), "notification.log"):
+        raise DjangoPermissionDenied("Only product operations and admins see the delivery log.")
+    return render(request, "notifications/log.html", {"deliveries": services.delivery_log(limit=200)})
+
+
+def channels(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    return render(
+        request,
+        "notifications/channels.html",
+        {"channels": Channel.objects.all(), "can_manage": policy.allows(actor, "channel.manage")},
+    )
+
+
+class ChannelForm(forms.Form):
+    slug = forms.SlugField(max_length=63)
+    name = forms.CharField(max_length=200, required=False)
+    type = forms.ChoiceField(choices=Channel.Type.choices)
+    url = forms.CharField(max_length=1000, help_text="https://… or mailto:address")
+    secret_env = forms.CharField(
+        max_length=128,
+        required=False,
+        label="Secret from environment variable",
+        help_text="e.g. PRODOPS_OPS_HOOK_SECRET",
+    )
+    secret_file = forms.CharField(max_length=1000, required=False, label="…or secret from file")
+    events = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+    tags = forms.CharField(required=False, help_text="Only products with one of these tags (comma-separated)")
+    teams = forms.CharField(required=False, help_text="Only products of these teams (comma-separated slugs)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["events"].choices = [(n, n) for n in registry.events()]  # type: ignore[attr-defined]
+
+    def data_for_service(self) -> services.ChannelData:
+        d = self.cleaned_data
+        secret = (
+            {"env": d["secret_env"]}
+            if d["secret_env"]
+            else ({"file": d["secret_file"]} if d["secret_file"] else {})
+        )
+
+        def split(text: str) -> list[str]:
+            return [t.strip() for t in text.split(",") if t.strip()]
+
+        return services.ChannelData(
+            slug=d["slug"],
+            name=d["name"],
+            type=d["type"],
+            url=d["url"],
+            secret=secret,
+            events=d["events"],
+            products={"tags": split(d["tags"]), "teams": split(d["teams"])},
+        )
+
+
+def _initial(channel: Channel) -> dict[str, Any]:
+    return {
+        "slug": channel.slug,
+        "name": channel.name,
+        "type": channel.type,
+        "url": channel.url,
+        "secret_env": channel.secret.get("env", ""),
+        "secret_file": channel.secret.get("file", ""),
+        "events": channel.events,
+        "tags": ", ".join(channel.products.get("tags", [])),
+        "teams": ", ".join(channel.products.get("teams", [])),
+    }
+
+
+def channel_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
+    actor = _actor(request)
+    if not policy.allows(actor, "channel.manage"):
+        raise DjangoPermissionDenied("Only product operations and admins edit channels.")
+    channel = Channel.objects.filter(slug=slug).first() if slug else None
+    if slug and channel is None:
+        from django.http import Http404
+
+        raise Http404("no such channel")
+    form = ChannelForm(request.POST or None, initial=_initial(channel) if channel else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                saved, _ = services.save_channel(actor=actor, data=form.data_for_service())
+        except ProdOpsError as exc:
+            field = exc.field.split(".")[0] if exc.field.split(".")[0] in form.fields else None
+            if field == "secret":
+                field = "secret_env"
+            form.add_error(field, exc.message)
+        else:
+            messages.info(request, f"Channel {saved.slug} saved.")
+            return redirect("notifications:channels")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "notifications/channel_form.html", {"form": form, "channel": channel}, status=status
+    )
+
+
+def channel_test(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        with transaction.atomic():
+            services.send_test(actor=_actor(request), channel=services.get_channel(slug))
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    except NotFound as exc:
+        from django.http import Http404
+
+        raise Http404(exc.message) from None
+    messages.info(request, "Test message queued; the delivery log shows how it went.")
+    return redirect("notifications:channels")
+
+
+def channel_resume(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        with transaction.atomic():
+            services.resume_channel(actor=_actor(request), channel=services.get_channel(slug))
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    return redirect("notifications:channels")
+
+
+@csrf_exempt  # RFC 8058 one-click: the mail client POSTs without a session or CSRF token
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                pref = services.unsubscribe(token=token)
+        except NotFound as exc:
+            return render(request, "notifications/unsubscribe.html", {"error": exc.message}, status=404)
+        return render(request, "notifications/unsubscribe.html", {"done": True, "event": pref.event})
+    return render(request, "notifications/unsubscribe.html", {"token": token})
