@@ -8,7 +8,6 @@ Built on ``http.client`` rather than urllib: header names go out exactly as writ
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -62,7 +61,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Result:
             error=f"HTTP {code}" + (f": {detail}" if detail else ""),
             retry_after=retry_after(response.getheader("Retry-After")) if retryable else None,
         )
-    except (TimeoutError, socket.timeout) as error:
+    except TimeoutError as error:
         return Result(ok=False, retry=True, error=f"timed out: {error}")
     except (OSError, http.client.HTTPException) as error:
         return Result(ok=False, retry=True, error=f"connection failed: {error}")
