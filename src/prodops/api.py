@@ -3,11 +3,14 @@
 from importlib import import_module
 from importlib.util import find_spec
 
+import pydantic
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 
 from prodops.accounts.auth import api_auth
+from prodops.core.api_errors import StrictParser
 from prodops.core.errors import InvalidInput, ProdOpsError
 
 api = NinjaAPI(
@@ -19,8 +22,8 @@ api = NinjaAPI(
     ),
     auth=api_auth,
     urls_namespace="api-v1",
+    parser=StrictParser(),
 )
-
 
 
 @api.exception_handler(ProdOpsError)
@@ -34,6 +37,26 @@ def _prodops_error(request: HttpRequest, exc: ProdOpsError) -> HttpResponse:
         if exc.field:
             body["loc"] = exc.loc()
     return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(pydantic.ValidationError)
+def _model_error(request: HttpRequest, exc: pydantic.ValidationError) -> HttpResponse:
+    """A model validated inside an operation (e.g. a PATCH merged onto the stored spec,
+    ``{"kind": null}``): the same located 422 as a body that fails its schema."""
+    detail = [
+        {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]}
+        for e in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's HttpError, except that a body the strict parser refused (NaN, a
+    NUL byte...) is the 422 naming the field that it is."""
+    if isinstance(exc.__cause__, InvalidInput):
+        return _prodops_error(request, exc.__cause__)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 for _app in settings.PRODOPS_APPS:

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "prodops.core.middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -247,6 +248,10 @@ X_FRAME_OPTIONS = "DENY"
 PRODOPS_DOC_STALE_DAYS = envint("PRODOPS_DOC_STALE_DAYS", 180)
 PRODOPS_WAIVER_MAX_DAYS = envint("PRODOPS_WAIVER_MAX_DAYS", 90)
 PRODOPS_API_PAGE_SIZE = envint("PRODOPS_API_PAGE_SIZE", 50)
+# The largest request body accepted anywhere (bulk events, webhooks, forms): 64 MiB, room
+# for GitHub's 25 MB deliveries. Beyond it the API answers a JSON 413.
+PRODOPS_MAX_BODY_BYTES = envint("PRODOPS_MAX_BODY_BYTES", 64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = PRODOPS_MAX_BODY_BYTES
 
 # Events: webhook secrets (docs/events.md). Unset means that source's deliveries are refused.
 PRODOPS_GITHUB_WEBHOOK_SECRET = envsecret("PRODOPS_GITHUB_WEBHOOK_SECRET") or ""

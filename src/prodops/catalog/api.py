@@ -34,17 +34,19 @@ from prodops.catalog.schemas import (
     TeamPatch,
     TeamSpec,
 )
+from prodops.core import validation
 from prodops.core.actors import Actor
 from prodops.core.api_errors import field_error
 
 router = Router(tags=["catalog"])
 
 MAX_LIMIT = 500
+MAX_INT = validation.MAX_INT  # a larger offset overflows the database's LIMIT/OFFSET
 
 
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT}.")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_INT)
 
 
 class ProductFilters(Schema):

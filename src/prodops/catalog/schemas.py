@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from prodops.catalog.models import DEFAULT_STAGES
+from prodops.core.validation import FiniteFloat, OneLineStr
 
 SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 DURATION_PATTERN = r"^[1-9][0-9]*[hdw]$"
@@ -24,14 +25,14 @@ def _lower(value: str) -> str:
 
 
 Email = Annotated[
-    str,
+    OneLineStr,  # a control character would pass the pattern and then be stripped away
     Field(pattern=EMAIL_PATTERN, max_length=254, description="An email address (stored lower-case)."),
     AfterValidator(_lower),
 ]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description="1-63 lower-case letters, digits and hyphens.")]
 Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description="A duration such as 12h, 14d or 2w.")]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000, description="An http(s) URL.")]
-FactValue = str | bool | int | float
+FactValue = str | bool | int | FiniteFloat
 Severity = Literal["critical", "high", "medium", "low"]
 DEFAULT_SEVERITIES: tuple[Severity, ...] = ("critical", "high")
 
@@ -61,7 +62,7 @@ class StakeholderSpec(Strict):
 
 class SLOSpec(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    objective: float = Field(gt=0, le=100, description="Target in percent, e.g. 99.9.")
+    objective: FiniteFloat = Field(gt=0, le=100, description="Target in percent, e.g. 99.9.")
     window: Duration = "30d"
     description: Annotated[str, Field(max_length=500)] = ""
 
@@ -128,7 +129,7 @@ class ProductMetadata(Strict):
 
 class TeamSpec(Strict):
     kind: Literal["build", "run", "business"]
-    capacity_hours_per_week: float = Field(default=0, ge=0, description="Weekly capacity in hours.")
+    capacity_hours_per_week: FiniteFloat = Field(default=0, ge=0, description="Weekly capacity in hours.")
     members: list[Email] = Field(default_factory=list, description="Emails of people.")
 
 
@@ -210,7 +211,7 @@ class TeamCreate(TeamSpec):
 class TeamPatch(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     kind: Literal["build", "run", "business"] | None = None
-    capacity_hours_per_week: float | None = Field(default=None, ge=0)
+    capacity_hours_per_week: FiniteFloat | None = Field(default=None, ge=0)
     members: list[Email] | None = None
 
 

@@ -6,23 +6,23 @@ signature each kind defines, checked before anything is read or stored.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import HttpError
 
 from prodops.core.actors import Actor
+from prodops.core.errors import InvalidInput
+from prodops.core.validation import loads_json
 from prodops.events import services
 from prodops.events.formats import LineError, parse_rows, read_ndjson
 from prodops.events.integrations import get_parser
-from prodops.events.schemas import DeliveryOut, ErrorOut, IngestOut, UnmappedListOut
+from prodops.events.schemas import DeliveryOut, ErrorOut, IngestOut, RefusedOut, UnmappedListOut
 
 router = Router(tags=["events"])
-
-MAX_BULK_BYTES = 64 * 1024 * 1024
 
 
 def _errors(errors: list[LineError], what: str) -> dict[str, Any]:
@@ -49,8 +49,10 @@ def _ingest(request: HttpRequest, rows: Any, what: str, description: str) -> tup
 def create_event(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     """One event in ProdOps' format (see docs/events.md), as a JSON object."""
     try:
-        data = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        data = loads_json(request.body or b"null")
+    except InvalidInput as error:
+        return 400, _errors([LineError(1, error.field, error.message)], "event")
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
         return 400, {"detail": f"the body is not valid JSON: {error}", "errors": []}
     return _ingest(request, [(1, data)], "event", "API: one event")
 
@@ -61,8 +63,9 @@ def create_event(request: HttpRequest) -> tuple[int, dict[str, Any]]:
 def bulk_events(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     """NDJSON: one event a line. All or nothing: any bad line (reported with its line
     number and field) and nothing is stored."""
-    if len(request.body) > MAX_BULK_BYTES:
-        return 413, {"detail": f"the body is larger than {MAX_BULK_BYTES} bytes; split it", "errors": []}
+    limit = settings.PRODOPS_MAX_BODY_BYTES
+    if len(request.body) > limit:  # a chunked body has no Content-Length to refuse it earlier
+        return 413, {"detail": f"the body is larger than {limit} bytes; split it", "errors": []}
     try:
         text = request.body.decode("utf-8")
     except UnicodeDecodeError:
@@ -93,30 +96,48 @@ def webhook(request: HttpRequest, source: str) -> tuple[int, dict[str, Any]]:
     the signature does not verify (nothing stored)."""
     body = request.body
     headers = dict(request.headers)
+    event = delivery_id = ""
+
+    def refuse(status: int, message: str) -> tuple[int, dict[str, Any]]:
+        # Recorded outside the rolled-back transaction, so admins see every refusal.
+        services.record_refused(
+            source=source,
+            status=status,
+            reason=message,
+            headers=headers,
+            size=len(body),
+            event=event,
+            delivery_id=delivery_id,
+        )
+        return status, {"detail": message, "errors": []}
+
     try:
         services.verify_webhook(source=source, headers=headers, body=body)
     except services.WebhookRejected as error:
-        return error.status, {"detail": error.message, "errors": []}
+        return refuse(error.status, error.message)
     try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        return 400, {"detail": f"the body is not valid JSON: {error}", "errors": []}
+        payload = loads_json(body)
+    except InvalidInput as error:
+        return refuse(400, f"field {error.field!r}: {error.message}" if error.field else error.message)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        return refuse(400, f"the body is not valid JSON: {error}")
     if not isinstance(payload, dict):
-        return 400, {"detail": "the body must be a JSON object", "errors": []}
+        return refuse(400, "the body must be a JSON object")
     parser = get_parser(source)
     event = parser.event_name(headers, payload)
+    delivery_id = parser.delivery_id(headers, payload)
     try:
         with transaction.atomic():
             result = services.receive_delivery(
                 source=source,
                 event=event,
-                delivery_id=parser.delivery_id(headers, payload),
+                delivery_id=delivery_id,
                 payload=payload,
-                actor=Actor(label=f"webhook:{source}", via="webhook"),
+                actor=Actor.webhook(source),
                 body=body,
             )
     except services.WebhookRejected as error:
-        return error.status, {"detail": error.message, "errors": []}
+        return refuse(error.status, error.message)
     delivery = result.delivery
     return (200 if result.duplicate else 202), {
         "delivery": delivery.delivery_id,
@@ -125,3 +146,12 @@ def webhook(request: HttpRequest, source: str) -> tuple[int, dict[str, Any]]:
         "outcome": delivery.outcome,
         "counts": delivery.counts,
     }
+
+
+@router.get("/events/refused", response=list[RefusedOut], summary="Refused webhook deliveries (admins)")
+def list_refused(request: HttpRequest, source: str | None = None, limit: int = 100) -> list[Any]:
+    """Deliveries turned away (bad signature, unknown source, unreadable payload or one
+    missing the sender's identifiers), newest first, with the reason. None of their
+    events were stored. Admins only."""
+    actor = Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return services.refused_deliveries(actor=actor, source=source, limit=limit)

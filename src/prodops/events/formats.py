@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from prodops.core.errors import InvalidInput
+from prodops.core.validation import first_bad, loads_json
 from prodops.events.integrations.labels import DEFECT_SEVERITIES
 from prodops.events.records import (
     KINDS,
@@ -87,16 +89,17 @@ def _defect_severity(value: Any, field: str) -> str:
     return str(value)
 
 
-def _number(minimum: float, integer: bool = False) -> Callable[[Any, str], Any]:
+def _number(minimum: float, maximum: float, integer: bool = False) -> Callable[[Any, str], Any]:
     def convert(value: Any, field: str) -> Any:
         if value in (None, ""):
             return None
         try:
             number = int(value) if integer else float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise RecordError("must be a number", field=field) from None
-        if isinstance(value, bool) or number < minimum:
-            raise RecordError(f"must be a number ≥ {minimum:g}", field=field)
+        # NaN fails every comparison, so it is refused here too (never stored as NULL).
+        if isinstance(value, bool) or not minimum <= number <= maximum:
+            raise RecordError(f"must be a number from {minimum:g} to {maximum:g}", field=field)
         return number
 
     return convert
@@ -148,7 +151,7 @@ FIELDS: dict[str, dict[str, tuple[Converter, bool]]] = {
     "ticket": {
         "opened_at": (_time, True),
         "closed_at": (_optional_time, False),
-        "handle_minutes": (_number(0), False),
+        "handle_minutes": (_number(0, 1e7), False),
     },
     "page": {
         "title": (_text(500), False),
@@ -157,8 +160,15 @@ FIELDS: dict[str, dict[str, tuple[Converter, bool]]] = {
     },
     "usage": {
         "date": (_date, True),
-        "active_users": (_number(0, integer=True), True),
+        "active_users": (_number(0, 2**31 - 1, integer=True), True),
     },
+}
+# (start, end) fields: an end before its start would skew MTTR and durations.
+SPANS: dict[str, tuple[str, str]] = {
+    "incident": ("opened_at", "resolved_at"),
+    "defect": ("found_at", "fixed_at"),
+    "ticket": ("opened_at", "closed_at"),
+    "page": ("triggered_at", "resolved_at"),
 }
 DEFAULTS: dict[str, dict[str, Any]] = {
     "deployment": {"environment": "production", "status": "success", "rework": False, "additional_shas": []},
@@ -180,6 +190,9 @@ def record_from_dict(data: Any, *, default_source: str = "prodops") -> Record:
     """Validate one event in ProdOps' format. Raises RecordError naming the field."""
     if not isinstance(data, dict):
         raise RecordError("an event must be a JSON object")
+    bad = first_bad(data)
+    if bad is not None:
+        raise RecordError(bad[1], field=bad[0])
     kind = data.get("type")
     if kind not in KINDS:
         raise RecordError(f"must be one of {', '.join(KINDS)}", field="type")
@@ -196,6 +209,10 @@ def record_from_dict(data: Any, *, default_source: str = "prodops") -> Record:
             if name in fields:
                 continue
         fields[name] = convert(value, name)
+    if kind in SPANS:
+        start, end = SPANS[kind]
+        if fields.get(end) is not None and fields[end] < fields[start]:
+            raise RecordError(f"is before {start}", field=end)
     external_id = str(data.get("id") or "")
     if kind == "change" and not external_id:
         external_id = fields["sha"]
@@ -226,14 +243,19 @@ def read_ndjson(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, loads_json(line)
+        except InvalidInput as error:
+            yield number, LineError(number, error.field, error.message)
         except json.JSONDecodeError as error:
             yield number, LineError(number, "", f"not valid JSON ({error.msg} at column {error.colno})")
+        except ValueError as error:
+            yield number, LineError(number, "", f"not valid JSON ({error})")
 
 
 def read_csv(text: str) -> Iterator[tuple[int, Any]]:
-    """(line number, row dict with empty cells removed) for every row after the header."""
-    reader = csv.DictReader(io.StringIO(text))
+    """(line number, row dict with empty cells removed) for every row after the header.
+    A UTF-8 byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     for row in reader:
         if not any((v or "").strip() for v in row.values()):
             continue

@@ -263,3 +263,27 @@ class IngestBatch(models.Model):
     def __str__(self) -> str:
         total = sum(int(v) for v in self.counts.values()) if self.counts else 0
         return f"{self.source} batch of {total} events"
+
+
+class RefusedDelivery(models.Model):
+    """A webhook delivery that was turned away (bad signature, unknown source, a payload
+    that cannot be read): kept with its reason so an admin can see what a sender is
+    getting wrong. None of its events are stored; its body is not kept either (it may be
+    forged or huge), only its size and a few headers that carry no secret."""
+
+    source = models.CharField(max_length=32)
+    status = models.PositiveSmallIntegerField(help_text="The HTTP status answered.")
+    reason = models.CharField(max_length=500)
+    event = models.CharField(max_length=100, blank=True, default="")
+    delivery_id = models.CharField(max_length=200, blank=True, default="")
+    headers = models.JSONField(default=dict, blank=True)
+    size = models.PositiveBigIntegerField(help_text="Body size in bytes.")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-received_at"], name="refused_delivery_at")]
+        ordering = ["-received_at"]
+        verbose_name_plural = "refused deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.status}: {self.reason[:60]}"

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from prodops.core.errors import InvalidInput
+from prodops.core.validation import epoch_time, sane_date, sane_time
+
 Kind = Literal["deployment", "change", "incident", "defect", "ticket", "page", "usage"]
 KINDS: tuple[Kind, ...] = ("deployment", "change", "incident", "defect", "ticket", "page", "usage")
 
@@ -54,11 +57,11 @@ def parse_time(value: Any, *, field: str) -> datetime:
     if isinstance(value, datetime):
         result = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
         # Opsgenie sends createdAt in milliseconds and updatedAt in nanoseconds.
-        while seconds > 1e11:
-            seconds /= 1000.0
-        result = datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            result = epoch_time(value, field)
+        except (InvalidInput, OverflowError) as error:
+            raise RecordError(getattr(error, "message", "is out of range"), field=field) from None
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         match = _SPACE_OFFSET.match(text)
@@ -76,7 +79,10 @@ def parse_time(value: Any, *, field: str) -> datetime:
         raise RecordError("a date-time is required", field=field)
     if result.tzinfo is None:
         result = result.replace(tzinfo=UTC)
-    return result
+    try:
+        return sane_time(result, field)
+    except InvalidInput as error:
+        raise RecordError(error.message, field=field) from None
 
 
 def parse_optional_time(value: Any, *, field: str) -> datetime | None:
@@ -90,9 +96,14 @@ def parse_date(value: Any, *, field: str) -> date:
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            try:
+                return sane_date(day, field)
+            except InvalidInput as error:
+                raise RecordError(error.message, field=field) from None
     raise RecordError(f"{value!r} is not a date (use YYYY-MM-DD)", field=field)
 
 

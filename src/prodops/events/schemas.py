@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ninja import Schema
@@ -45,3 +46,15 @@ class UnmappedListOut(Schema):
 
 class AnyOut(Schema):
     data: dict[str, Any]
+
+
+class RefusedOut(Schema):
+    id: int
+    source: str
+    status: int
+    reason: str
+    event: str
+    delivery_id: str
+    headers: dict[str, str]
+    size: int
+    received_at: datetime

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from prodops.accounts import policy
 from prodops.audit.services import record as audit
 from prodops.core.actors import Actor
 from prodops.core.signals import notify_facts_changed
@@ -29,6 +30,7 @@ from prodops.events.models import (
     Incident,
     IngestBatch,
     Page,
+    RefusedDelivery,
     Ticket,
     Usage,
     WebhookDelivery,
@@ -263,6 +265,10 @@ def receive_delivery(
     if not delivery_id:
         # Without a delivery id, identical bodies are the same delivery.
         delivery_id = "sha256:" + hashlib.sha256(body or repr(payload).encode()).hexdigest()
+    elif len(delivery_id) > 200:
+        # Longer than the column: look it up and store it by the same stand-in, so a
+        # replay is found (it was stored cut and looked up whole).
+        delivery_id = "sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()
     existing = WebhookDelivery.objects.filter(source=source, delivery_id=delivery_id).first()
     if existing is not None:
         return DeliveryResult(existing, duplicate=True)
@@ -276,7 +282,7 @@ def receive_delivery(
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(
                 source=source,
-                delivery_id=delivery_id[:200],
+                delivery_id=delivery_id,
                 event=event[:100],
                 received_at=timezone.now(),
                 outcome="applied" if records else "ignored",
@@ -303,6 +309,57 @@ def parse_replay_line(data: Any) -> tuple[str, str, dict[str, Any]]:
     if unknown:
         raise RecordError("unknown field (known: event, delivery, payload)", field=unknown[0])
     return str(data.get("event") or ""), str(data.get("delivery") or ""), payload
+
+
+# Headers kept with a refused delivery: what tells an admin who sent it and what it was.
+# Signatures and tokens are never kept (a token is the secret itself).
+REFUSED_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "User-Agent",
+    "X-GitHub-Event",
+    "X-GitHub-Delivery",
+    "X-GitHub-Hook-ID",
+    "X-Gitlab-Event",
+    "X-Gitlab-Event-UUID",
+    "X-Gitlab-Instance",
+    "X-Webhook-Id",
+)
+
+
+def record_refused(
+    *,
+    source: str,
+    status: int,
+    reason: str,
+    headers: dict[str, str],
+    size: int,
+    event: str = "",
+    delivery_id: str = "",
+) -> RefusedDelivery:
+    """Keep a refused delivery (never its events or body). The shell calls it outside
+    the transaction it rolled back, so the record stays."""
+    wanted = {name.lower(): name for name in REFUSED_HEADERS}
+    kept = {wanted[k.lower()]: str(v)[:200] for k, v in headers.items() if k.lower() in wanted}
+    return RefusedDelivery.objects.create(
+        source=source[:32],
+        status=status,
+        reason=reason[:500],
+        event=event[:100],
+        delivery_id=delivery_id[:200],
+        headers=kept,
+        size=size,
+        received_at=timezone.now(),
+    )
+
+
+def refused_deliveries(*, actor: Actor, source: str | None = None, limit: int = 100) -> list[RefusedDelivery]:
+    """Refused deliveries, newest first: for admins (``events.view_refused``)."""
+    policy.require(actor, "events.view_refused")
+    query = RefusedDelivery.objects.all()
+    if source:
+        query = query.filter(source=source)
+    return list(query[: max(1, min(limit, 1000))])
 
 
 # --- reading -------------------------------------------------------------------------

@@ -59,24 +59,70 @@ class RawDocument:
         return LocatedError(self.source, self.number, self.line_of(path), path, message, label)
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int], raw: RawDocument) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = f"{path}.{key}" if path else key
-            if key in seen:
+# Bounds on one document, so hostile YAML is refused at once instead of exhausting memory
+# (an "alias bomb": nine anchors of nine aliases each expand to 387 million values in 342
+# bytes) or the stack (thousands of nested brackets). Documented in docs/config.md.
+MAX_DEPTH = 64
+MAX_VALUES = 100_000
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _walk(root: yaml.Node, raw: RawDocument, loader: Any) -> None:
+    """Record the line of every dotted path, refusing duplicate keys, dates that do not
+    exist, and documents past ``MAX_DEPTH`` or ``MAX_VALUES`` (counting every value an
+    alias repeats). Iterative: the depth of the input never reaches Python's stack."""
+    lines = raw.lines
+    stack: list[tuple[yaml.Node, str, int]] = [(root, "", 0)]
+    values = 0
+    while stack:
+        node, path, depth = stack.pop()
+        values += 1
+        line = node.start_mark.line + 1
+        if values > MAX_VALUES:
+            raise LocatedError(
+                raw.source,
+                raw.number,
+                line,
+                path,
+                f"more than {MAX_VALUES} values once aliases are expanded (see docs/config.md, Limits)",
+            )
+        if depth > MAX_DEPTH:
+            raise LocatedError(
+                raw.source,
+                raw.number,
+                line,
+                path,
+                f"nested deeper than {MAX_DEPTH} levels (see docs/config.md, Limits)",
+            )
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            children = []
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = f"{path}.{key}" if path else key
+                if key in seen:
+                    raise LocatedError(
+                        raw.source, raw.number, key_node.start_mark.line + 1, child, "duplicate key"
+                    )
+                seen.add(key)
+                lines[child] = key_node.start_mark.line + 1
+                children.append((value_node, child, depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(node, yaml.SequenceNode):
+            children = []
+            for index, item in enumerate(node.value):
+                child = f"{path}.{index}" if path else str(index)
+                lines[child] = item.start_mark.line + 1
+                children.append((item, child, depth + 1))
+            stack.extend(reversed(children))
+        elif node.tag == _TIMESTAMP:
+            # PyYAML reads 2026-13-45 as a date and fails with a bare ValueError.
+            try:
+                loader.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError) as exc:
                 raise LocatedError(
-                    raw.source, raw.number, key_node.start_mark.line + 1, child, "duplicate key"
-                )
-            seen.add(key)
-            lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, raw)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = f"{path}.{index}" if path else str(index)
-            lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, raw)
+                    raw.source, raw.number, line, path, f"{node.value!r} is not a valid date: {exc}"
+                ) from None
 
 
 def parse(text: str, source: str) -> list[RawDocument]:
@@ -109,6 +155,15 @@ def parse(text: str, source: str) -> list[RawDocument]:
         raise LocatedError(source, max(number, 1), line, "", f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise LocatedError(source, max(number, 1), 1, "", f"YAML error: {exc}") from None
+    except RecursionError:
+        # The pure-Python composer recurses per level (libyaml's does not reach this).
+        raise LocatedError(
+            source,
+            max(number, 1),
+            1,
+            "",
+            f"nested deeper than {MAX_DEPTH} levels (see docs/config.md, Limits)",
+        ) from None
     finally:
         loader.dispose()
     return documents
@@ -116,6 +171,9 @@ def parse(text: str, source: str) -> list[RawDocument]:
 
 def _document(loader: Any, node: yaml.Node, source: str, number: int) -> RawDocument:
     raw = RawDocument(source=source, number=number, line=node.start_mark.line + 1, data=None)
-    _walk(node, "", raw.lines, raw)
-    raw.data = loader.construct_document(node)
+    _walk(node, raw, loader)
+    try:
+        raw.data = loader.construct_document(node)
+    except (ValueError, TypeError, OverflowError) as exc:  # a value PyYAML cannot construct
+        raise LocatedError(source, number, raw.line, "", f"cannot read this document: {exc}") from None
     return raw

@@ -20,7 +20,7 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any, Protocol
 
-from prodops.events.records import Record
+from prodops.events.records import Record, RecordError
 
 PARSERS = {
     "github": "prodops.events.integrations.github.parser",
@@ -67,3 +67,17 @@ def dig(data: Any, *path: str) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+def required_id(data: Any, *path: str) -> str:
+    """The identifier at ``data[a][b]...`` as text. A payload without it is refused
+    (RecordError naming the dotted path): stored under ``None`` it would merge with the
+    next delivery that lacks it too."""
+    value = dig(data, *path)
+    field = ".".join(path)
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+        raise RecordError("is required (the sender's id of this object)", field=field)
+    text = str(value)
+    if len(text) > 150:
+        raise RecordError("longer than 150 characters", field=field)
+    return text

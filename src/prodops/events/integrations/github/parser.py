@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from prodops.events.integrations import dig, header
+from prodops.events.integrations import dig, header, required_id
 from prodops.events.integrations.labels import issue_records
 from prodops.events.records import Record, parse_optional_time, parse_time
 
@@ -90,7 +90,7 @@ def _deployment_status(payload: dict[str, Any]) -> list[Record]:
         Record(
             kind="deployment",
             source=SOURCE,
-            external_id=str(deployment.get("id")),
+            external_id=required_id(payload, "deployment", "id"),
             repo=_repo(payload),
             fields={
                 "environment": str(
@@ -118,7 +118,7 @@ def _pull_request(payload: dict[str, Any]) -> list[Record]:
         Record(
             kind="change",
             source=SOURCE,
-            external_id=f"pull/{pr.get('id')}",
+            external_id=f"pull/{required_id(payload, 'pull_request', 'id')}",
             repo=_repo(payload),
             fields={
                 "sha": str(pr["merge_commit_sha"]),
@@ -131,7 +131,8 @@ def _pull_request(payload: dict[str, Any]) -> list[Record]:
 
 
 def _issues(payload: dict[str, Any]) -> list[Record]:
-    issue = payload.get("issue") or {}
+    external_id = f"issue/{required_id(payload, 'issue', 'id')}"
+    issue = payload["issue"]
     labels = [str(label.get("name") or "") for label in issue.get("labels") or []]
     lowered = {label.lower() for label in labels}
     opened = parse_time(issue.get("created_at"), field="issue.created_at")
@@ -140,7 +141,7 @@ def _issues(payload: dict[str, Any]) -> list[Record]:
         closed = None
     return issue_records(
         source=SOURCE,
-        external_id=f"issue/{issue.get('id')}",
+        external_id=external_id,
         repo=_repo(payload),
         title=str(issue.get("title") or "")[:500],
         labels=labels,

@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from prodops.events.integrations import dig, header
+from prodops.events.integrations import dig, header, required_id
 from prodops.events.integrations.labels import issue_records
 from prodops.events.records import Record, parse_optional_time, parse_time
 
@@ -77,7 +77,7 @@ def _deployment(payload: dict[str, Any]) -> list[Record]:
         Record(
             kind="deployment",
             source=SOURCE,
-            external_id=f"deployment/{payload.get('deployment_id')}",
+            external_id=f"deployment/{required_id(payload, 'deployment_id')}",
             repo=_repo(payload),
             fields={
                 "environment": str(payload.get("environment") or ""),
@@ -105,7 +105,7 @@ def _pipeline(payload: dict[str, Any]) -> list[Record]:
         Record(
             kind="deployment",
             source=SOURCE,
-            external_id=f"pipeline/{attributes.get('id')}",
+            external_id=f"pipeline/{required_id(payload, 'object_attributes', 'id')}",
             repo=_repo(payload),
             fields={
                 "environment": "pipeline",
@@ -121,7 +121,8 @@ def _pipeline(payload: dict[str, Any]) -> list[Record]:
 
 
 def _issue(payload: dict[str, Any]) -> list[Record]:
-    attributes = payload.get("object_attributes") or {}
+    external_id = f"issue/{required_id(payload, 'object_attributes', 'id')}"
+    attributes = payload["object_attributes"]
     raw_labels = attributes.get("labels") or payload.get("labels") or []
     labels = [str(label.get("title") or "") for label in raw_labels if isinstance(label, dict)]
     lowered = {label.lower() for label in labels}
@@ -133,7 +134,7 @@ def _issue(payload: dict[str, Any]) -> list[Record]:
         )
     return issue_records(
         source=SOURCE,
-        external_id=f"issue/{attributes.get('id')}",
+        external_id=external_id,
         repo=_repo(payload),
         title=str(attributes.get("title") or "")[:500],
         labels=labels,

@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from prodops.events.integrations import dig, header
+from prodops.events.integrations import dig, header, required_id
 from prodops.events.records import Record, parse_time
 
 SOURCE = "opsgenie"
@@ -39,9 +39,10 @@ def delivery_id(headers: Mapping[str, str], payload: dict[str, Any]) -> str:
 
 def parse(event: str, payload: dict[str, Any]) -> list[Record]:
     action = str(payload.get("action") or event)
-    alert = payload.get("alert") or {}
-    if action not in {"Create", "Close"} or not alert.get("alertId"):
+    if action not in {"Create", "Close"}:
         return []
+    alert_id = required_id(payload, "alert", "alertId")
+    alert = payload["alert"]
     triggered = parse_time(alert.get("createdAt"), field="alert.createdAt")
     resolved = parse_time(alert.get("updatedAt"), field="alert.updatedAt") if action == "Close" else None
     integrations: dict[str, str] = {}
@@ -55,7 +56,7 @@ def parse(event: str, payload: dict[str, Any]) -> list[Record]:
         Record(
             kind="page",
             source=SOURCE,
-            external_id=str(alert["alertId"]),
+            external_id=alert_id,
             integrations=integrations,
             fields={
                 "title": str(alert.get("message") or "").strip()[:500],

@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from prodops.events.integrations import dig, header
+from prodops.events.integrations import dig, header, required_id
 from prodops.events.records import Record, parse_time
 
 SOURCE = "pagerduty"
@@ -51,8 +51,9 @@ def _severity(data: dict[str, Any]) -> int:
 def parse(event: str, payload: dict[str, Any]) -> list[Record]:
     event_type = str(dig(payload, "event", "event_type") or event)
     data = dig(payload, "event", "data") or {}
-    if not event_type.startswith("incident.") or data.get("type") != "incident" or not data.get("id"):
+    if not event_type.startswith("incident.") or not isinstance(data, dict) or data.get("type") != "incident":
         return []
+    incident_id = required_id(payload, "event", "data", "id")
     service = str(dig(data, "service", "id") or "")
     opened = parse_time(data.get("created_at"), field="event.data.created_at")
     resolved = None
@@ -64,7 +65,7 @@ def parse(event: str, payload: dict[str, Any]) -> list[Record]:
         Record(
             kind="incident",
             source=SOURCE,
-            external_id=str(data["id"]),
+            external_id=incident_id,
             integrations=integrations,
             fields={
                 "title": title,
@@ -77,7 +78,7 @@ def parse(event: str, payload: dict[str, Any]) -> list[Record]:
         Record(
             kind="page",
             source=SOURCE,
-            external_id=str(data["id"]),
+            external_id=incident_id,
             integrations=integrations,
             fields={"title": title, "triggered_at": opened, "resolved_at": resolved},
         ),
