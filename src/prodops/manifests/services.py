@@ -235,7 +235,26 @@ def apply(documents: list[ValidDocument], *, actor: Actor, dry_run: bool) -> lis
                 path = f"spec.{path}"
             raise ManifestErrors([valid.raw.error(path, exc.message, valid.label)]) from None
         results.append(Result(valid.kind.name, valid.document.key, outcome))
+        if not dry_run:
+            _record_managed(valid)
     return results
+
+
+def _record_managed(valid: ValidDocument) -> None:
+    """Remember which spec fields this file states for the object, so the web can warn
+    before someone edits them by hand (the next apply of the file sets them back)."""
+    from django.utils import timezone
+
+    from prodops.manifests.models import ManagedField
+
+    kind, key = valid.kind.name, valid.document.key
+    stated = sorted(valid.document.spec.model_fields_set)
+    ManagedField.objects.filter(kind=kind, key=key, source=valid.raw.source).exclude(field__in=stated).delete()
+    now = timezone.now()
+    for field in stated:
+        ManagedField.objects.update_or_create(
+            kind=kind, key=key, field=field, defaults={"source": valid.raw.source, "applied_at": now}
+        )
 
 
 def export_documents() -> list[dict[str, Any]]:

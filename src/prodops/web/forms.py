@@ -171,3 +171,136 @@ class AttestForm(forms.Form):
     criterion = forms.CharField(widget=forms.HiddenInput)
     evidence_url = forms.URLField(label="Evidence (link)", max_length=500, assume_scheme="https")
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- evidence forms of the product page (web/evidence.py names the service each calls) ----
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class DocumentEditForm(DocumentForm):
+    """A document: a link, or an inline Markdown body read on the product page."""
+
+    body = forms.CharField(
+        label="Inline Markdown",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Used when there is no URL. Shown on the web through the HTML sanitizer.",
+    )
+    field_order = ["kind", "title", "url", "body", "owner_email", "reviewed"]
+
+
+class TrainingForm(forms.Form):
+    topic = forms.CharField(max_length=200)
+    date = forms.DateField(widget=DATE_INPUT, help_text="The day it was (or will be) held.")
+    trainer = forms.EmailField(label="Trainer (email)", required=False)
+    attendees = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Members of the run and build teams.",
+    )
+    other_attendees = forms.CharField(
+        label="Other attendees (emails)",
+        required=False,
+        help_text="Comma-separated, for people outside the product's teams.",
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, people: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "attendees", people or [])
+
+    def clean_other_attendees(self) -> list[str]:
+        raw = self.cleaned_data.get("other_attendees") or ""
+        emails = [e.strip().lower() for e in raw.replace(";", ",").split(",") if e.strip()]
+        for email in emails:
+            forms.EmailField().clean(email)
+        return emails
+
+
+class SupportEstimateForm(forms.Form):
+    hours_per_week = forms.FloatField(
+        label="Expected support load (hours per week)",
+        min_value=0,
+        max_value=10_000,
+        help_text="Counted against the run team's weekly capacity (the gate blocks above 85%).",
+    )
+    basis = forms.CharField(label="How it was estimated", max_length=300, required=False)
+
+
+class SLOForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="e.g. availability, latency-p99.")
+    objective = forms.FloatField(
+        label="Objective (%)", min_value=0.001, max_value=100, help_text="e.g. 99.9."
+    )
+    window = forms.RegexField(
+        regex=r"^[1-9][0-9]*[hdw]$", initial="30d", help_text="e.g. 30d, 4w, 12h.", max_length=16
+    )
+    description = forms.CharField(max_length=500, required=False)
+
+
+class LinkForm(forms.Form):
+    name = forms.RegexField(
+        regex=r"^[A-Za-z0-9_.-]{1,64}$",
+        help_text="repo, dashboard, docs, ... (the checklist looks for repo and dashboard).",
+        error_messages={"invalid": "Use letters, digits, dots, dashes or underscores."},
+    )
+    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https")
+
+
+class OncallForm(forms.Form):
+    rotation = forms.CharField(max_length=200, help_text="The rotation's name, e.g. the PagerDuty schedule.")
+    team = forms.ChoiceField(required=False, help_text="Leave empty when the run team holds the pager.")
+    schedule_url = forms.URLField(
+        label="Schedule URL", required=False, max_length=2000, assume_scheme="https"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        teams = list(Team.objects.order_by("name").values_list("slug", "name"))
+        _choices(self, "team", [("", "—"), *teams])
+
+
+class StakeholderForm(forms.Form):
+    function = forms.CharField(
+        max_length=64, help_text="design, sales, marketing, customer service, analytics, ..."
+    )
+    person = forms.EmailField(label="Person (email)")
+
+
+class GoLiveForm(forms.Form):
+    go_live = forms.DateField(label="Go-live date", required=False, widget=DATE_INPUT)
+
+
+class WarrantyPolicyForm(forms.Form):
+    defects = forms.IntegerField(label="At most this many counted defects", min_value=1, max_value=100_000)
+    per = forms.RegexField(regex=r"^[1-9][0-9]*[hdw]$", label="per period", help_text="e.g. 14d.")
+    min_days = forms.IntegerField(label="Minimum days", min_value=0, max_value=3650)
+    max_days = forms.IntegerField(label="Maximum days", min_value=1, max_value=3650)
+    severities = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(s, s) for s in ("critical", "high", "medium", "low")],
+        initial=["critical", "high"],
+        help_text="The severities that count against the threshold.",
+    )
+
+
+class RiskEditForm(RiskForm):
+    status = forms.ChoiceField()
+    field_order = ["title", "status", "likelihood", "impact", "mitigation", "owner_email", "next_review"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from prodops.risks.models import Risk
+
+        _choices(self, "status", list(Risk.Status.choices))
+
+
+class KnownErrorEditForm(KnownErrorForm):
+    status = forms.ChoiceField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from prodops.risks.models import KnownError
+
+        _choices(self, "status", list(KnownError.Status.choices))

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from prodops.accounts.roles import can_contribute, can_sign, lead_role, products_for, role_of
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.web import fixes
 from prodops.web.forms import AttestForm, RejectForm, TransitionRequestForm, WaiverForm
 
 
@@ -86,11 +87,15 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
     pending = {w.criterion: w for w in waivers if not w.signed}
     active = {w.criterion: w for w in waivers if w.signed}
     me = lead_role(user, product)
+    reads = {cc.criterion.id: cc.facts for cc in standard.criteria}
     rows: list[dict[str, Any]] = []
     for c in result.criteria:
         rows.append(
             {
                 "c": c,
+                "fixes": fixes.fix_for(product, reads.get(c.id, ()))
+                if c.status in {"fail", "unknown"}
+                else [],
                 "pending_waiver": pending.get(c.id),
                 "waiver": active.get(c.id),
                 "can_attest": c.kind == "attest"

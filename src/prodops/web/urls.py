@@ -1,6 +1,6 @@
 from django.urls import path
 
-from prodops.web import gates, views
+from prodops.web import gates, views, views_evidence
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path("products/<slug:slug>/add/<slug:section>/", views.section_add, name="section-add"),
+    path("products/<slug:slug>/evidence/<slug:name>/", views_evidence.evidence_form, name="evidence"),
+    path(
+        "products/<slug:slug>/evidence/<slug:name>/<int:pk>/",
+        views_evidence.evidence_form,
+        name="evidence-edit",
+    ),
+    path("products/<slug:slug>/do/<slug:name>/", views_evidence.click, name="click"),
+    path("products/<slug:slug>/documents/<int:pk>/", views_evidence.document, name="document"),
     path("products/<slug:slug>/checklist/", gates.checklist, name="checklist"),
     path("products/<slug:slug>/transitions/", gates.request_transition, name="transition-request"),
     path(

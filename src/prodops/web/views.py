@@ -18,7 +18,7 @@ from prodops.accounts.roles import can_contribute, can_edit_catalog, can_sign, p
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core.actors import Actor
-from prodops.web import gates, integrations, sections
+from prodops.web import gates, integrations, sections, views_evidence
 from prodops.web.forms import PortfolioFilterForm, ProductForm
 
 BOARD_TILES = 8
@@ -115,6 +115,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_sign": can_sign(request.user, product),
         "sections": [sections.context(s, product, today=today) for s in sections.SECTIONS.values()],
         **integrations.product_sections(product, request.user),
+        **views_evidence.product_context(request, product),
         **gates.checklist_context(product, request.user, request.GET.get("gate")),
         **gates.transitions_context(product, request.user),
     }
