@@ -257,3 +257,34 @@ def test_who_may_see_and_use_the_forms(client, personas, product):
     assert client.get("/products/payments-api/evidence/nothing/").status_code == 404
     assert client.get("/products/payments-api/evidence/risk/999/").status_code == 404
     assert client.get("/products/payments-api/evidence/slo/3/").status_code == 404
+
+
+def test_fields_a_config_file_manages_are_named_with_its_path_before_editing(
+    alice, product, prodops, tmp_path
+):
+    path = tmp_path / "payments.yaml"
+    path.write_text(
+        "apiVersion: prodops/v1\nkind: Product\nmetadata: {slug: payments-api, name: Payments API}\n"
+        "spec:\n  stage: build\n  owners: {build_lead: alice@example.com, run_lead: bob@example.com}\n"
+        "  teams: {run: pay-ops}\n  slos: [{name: availability, objective: 99.9}]\n"
+    )
+    code, out, err = prodops("apply", "-f", str(path))
+    assert code == 0, err
+    form = alice.get("/products/payments-api/evidence/slo/").content.decode()
+    assert 'data-testid="managed-warning"' in form and str(path) in form and "<code>slos</code>" in form
+    # a field the file does not state carries no warning
+    assert (
+        'data-testid="managed-warning"'
+        not in alice.get("/products/payments-api/evidence/go-live/").content.decode()
+    )
+    # a dry run records nothing
+    from prodops.manifests.models import ManagedField
+
+    before = ManagedField.objects.count()
+    path.write_text(
+        path.read_text().replace(
+            "  teams: {run: pay-ops}\n", "  teams: {run: pay-ops}\n  go_live: 2026-12-01\n"
+        )
+    )
+    assert prodops("apply", "-f", str(path), "--dry-run")[0] == 0
+    assert ManagedField.objects.count() == before
