@@ -75,6 +75,15 @@ FACT_FIXES: dict[str, FixTarget] = {
     "dora.change_failure_rate": FixTarget(
         "Look at the failed deployments", source=f"deployment and incident events: {EVENTS_HOW}"
     ),
+    # The alignment survey has no web form yet: each function answers over the API.
+    **dict.fromkeys(
+        ("alignment.w", "alignment.p_value", "alignment.responses", "alignment.functions"),
+        FixTarget(
+            "Ask each function to answer the alignment survey",
+            source="the alignment survey's answers (POST /api/v1/products/SLUG/alignment/responses, "
+            "one per person; `prodops alignment SLUG` shows Kendall's W)",
+        ),
+    ),
     "warranty.exit_met": FixTarget(
         "See the warranty forecast",
         source=f"defects and incidents since go-live, against the warranty policy: {EVENTS_HOW}",
