@@ -268,7 +268,7 @@ def test_fields_a_config_file_manages_are_named_with_its_path_before_editing(
         "spec:\n  stage: build\n  owners: {build_lead: alice@example.com, run_lead: bob@example.com}\n"
         "  teams: {run: pay-ops}\n  slos: [{name: availability, objective: 99.9}]\n"
     )
-    code, out, err = prodops("apply", "-f", str(path))
+    code, _, err = prodops("apply", "-f", str(path))
     assert code == 0, err
     form = alice.get("/products/payments-api/evidence/slo/").content.decode()
     assert 'data-testid="managed-warning"' in form and str(path) in form and "<code>slos</code>" in form

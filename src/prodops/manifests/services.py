@@ -249,7 +249,9 @@ def _record_managed(valid: ValidDocument) -> None:
 
     kind, key = valid.kind.name, valid.document.key
     stated = sorted(valid.document.spec.model_fields_set)
-    ManagedField.objects.filter(kind=kind, key=key, source=valid.raw.source).exclude(field__in=stated).delete()
+    ManagedField.objects.filter(kind=kind, key=key, source=valid.raw.source).exclude(
+        field__in=stated
+    ).delete()
     now = timezone.now()
     for field in stated:
         ManagedField.objects.update_or_create(
