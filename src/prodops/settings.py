@@ -99,6 +99,7 @@ PRODOPS_APPS = [
     "prodops.metrics",
     "prodops.warranty",
     "prodops.alignment",
+    "prodops.pilots",
     "prodops.web",
 ]
 

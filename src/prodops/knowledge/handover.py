@@ -55,6 +55,7 @@ class Pack:
     support: dict[str, Any]
     warranty: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    pilot: dict[str, Any] | None = None
 
     @property
     def oncall_items(self) -> list[dict[str, Any]]:
@@ -176,6 +177,34 @@ def _waivers(product: Product, now: datetime, risk_refs: dict[str, str]) -> list
             }
         )
     return out
+
+
+def _pilot_decision(product: Product) -> dict[str, Any] | None:
+    """The latest signed pilot decision with the evidence it was signed on (pilots app)."""
+    try:
+        decision_model = apps.get_model("pilots", "Decision")
+    except LookupError:  # pragma: no cover - the pilots app is optional
+        return None
+    decision = (
+        decision_model.objects.filter(product=product, status="signed")
+        .prefetch_related("signatures")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    if decision is None:
+        return None
+    snapshot = decision.snapshot or {}
+    return {
+        "outcome": decision.outcome,
+        "reason": decision.reason,
+        "signed_at": decision.signed_at,
+        "signatures": [
+            {"role": s.role.replace("_", " "), "by": s.actor, "override": s.override}
+            for s in decision.signatures.all()
+        ],
+        "days_run": snapshot.get("days_run"),
+        "criteria": snapshot.get("criteria", []),
+    }
 
 
 def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
@@ -317,6 +346,7 @@ def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
         support=support,
         warranty=_warranty(product),
         notes=notes,
+        pilot=_pilot_decision(product),
     )
 
 
