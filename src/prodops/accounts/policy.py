@@ -29,6 +29,9 @@ The rules, for the roles *admin*, *product operations* (``product_ops``), *membe
 * ``ingest``: machines pushing events or facts: a read-write token of a member or above, a
   webhook sender for its own source, the CLI operator, product operations and admin.
 * ``system``: background tasks and the CLI operator only (no person may do it directly).
+* ``assignee``: the person(s) a piece of work is assigned to; ``obj.assignee_emails`` is
+  the set of their emails (a playbook step: its role, person or team resolved). An admin
+  (or the CLI operator) only as a recorded override with a reason.
 
 A read-only API token never writes, whatever its user's role: only ``read`` actions are
 allowed to it. A viewer never writes, signs, approves, attests or waives.
@@ -63,6 +66,7 @@ RULES = (
     "admin",
     "ingest",
     "system",
+    "assignee",
 )
 
 
@@ -221,6 +225,12 @@ def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
         if product is not None and (lead_roles(actor, product) or on_product_team(actor, product)):
             return Decision(True)
         return Decision(False, "only the product's leads, its teams or product operations may do this")
+    if rule == "assignee":
+        if actor.email and actor.email in {e.lower() for e in getattr(obj, "assignee_emails", ())}:
+            return Decision(True)
+        if role in _OVERRIDERS:
+            return Decision(True, "doing someone else's assigned work", override=True)
+        return Decision(False, "only the assignee may do this")
     if rule in {"lead", "build_lead", "run_lead"}:
         held = lead_roles(actor, product) if product is not None else set()
         wanted = {"build_lead", "run_lead"} if rule == "lead" else {rule}
@@ -279,6 +289,7 @@ def describe(rule: str) -> str:
         "admin": "admins (and the local CLI operator)",
         "ingest": "read-write tokens of members and above, webhook senders, the CLI operator",
         "system": "background tasks and the CLI operator",
+        "assignee": "the assignee(s) of the work (admin: override with a reason)",
     }[rule]
 
 
