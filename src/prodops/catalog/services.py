@@ -24,7 +24,7 @@ from prodops.catalog.schemas import (
     plain,
 )
 from prodops.core.actors import Actor
-from prodops.core.signals import notify_facts_changed
+from prodops.core.signals import notify_facts_changed, send_on_commit, team_members_added
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -138,9 +138,17 @@ def upsert_team(*, actor: Actor, slug: str, name: str, spec: TeamSpec) -> tuple[
     team.name, team.kind = name, spec.kind
     team.capacity_hours_per_week = spec.capacity_hours_per_week
     team.save()
+    before_ids = set(team.members.values_list("pk", flat=True))
     team.members.set(members)
     record(actor=actor, action="team.updated", obj=team, changes=changes)
+    _members_added(team, {m.pk for m in members} - before_ids)
     return team, "updated"
+
+
+def _members_added(team: Team, person_ids: set[int]) -> None:
+    # A team's first members found it; only people added later are "joining" it.
+    if person_ids:
+        send_on_commit(team_members_added, team_id=team.pk, person_ids=sorted(person_ids))
 
 
 def delete_team(*, actor: Actor, team: Team) -> None:

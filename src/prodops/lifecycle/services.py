@@ -21,7 +21,7 @@ from django.utils import timezone
 from prodops.audit.services import record
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
-from prodops.core.signals import notify_facts_changed
+from prodops.core.signals import notify_facts_changed, send_on_commit, transition_executed
 from prodops.lifecycle.models import Approval, Transition
 from prodops.notifications.services import notify
 from prodops.readiness.services import (
@@ -207,6 +207,9 @@ def _execute(*, actor: Actor, transition: Transition, now: datetime) -> None:
     )
     _tell("transition.executed", actor=actor, transition=transition)
     notify_facts_changed([product.pk])
+    send_on_commit(
+        transition_executed, product_id=product.pk, from_stage=before, to_stage=transition.to_stage
+    )
 
 
 def _refuse(*, actor: Actor, transition: Transition, now: datetime, why: str, snapshot: object) -> None:
