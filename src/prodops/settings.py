@@ -100,6 +100,7 @@ PRODOPS_APPS = [
     "prodops.warranty",
     "prodops.alignment",
     "prodops.pilots",
+    "prodops.playbooks",
     "prodops.web",
 ]
 
@@ -253,6 +254,9 @@ PRODOPS_API_PAGE_SIZE = envint("PRODOPS_API_PAGE_SIZE", 50)
 # for GitHub's 25 MB deliveries. Beyond it the API answers a JSON 413.
 PRODOPS_MAX_BODY_BYTES = envint("PRODOPS_MAX_BODY_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PRODOPS_MAX_BODY_BYTES
+# Share of their capacity a run-team member still being onboarded brings to a product
+# until they sign "I can support this" for it (docs/playbooks.md).
+PRODOPS_ONBOARDING_CAPACITY = float(envstr("PRODOPS_ONBOARDING_CAPACITY", "0.5"))
 
 # Events: webhook secrets (docs/events.md). Unset means that source's deliveries are refused.
 PRODOPS_GITHUB_WEBHOOK_SECRET = envsecret("PRODOPS_GITHUB_WEBHOOK_SECRET") or ""

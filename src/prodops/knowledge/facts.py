@@ -19,13 +19,16 @@ Definitions (also in each spec's description):
 * ``support.utilization`` — the run team's total expected load (every product it runs
   that has an estimate and is not retired, this one included) ÷ the team's
   ``capacity_hours_per_week``. Unknown when the team has no capacity or this product has
-  no estimate (a total without it would understate the load).
+  no estimate (a total without it would understate the load). A member still being
+  onboarded (see ``register_newcomers``) who has not signed "I can support this" for
+  this product counts at ``PRODOPS_ONBOARDING_CAPACITY`` (default 0.5) of an equal share
+  of the team's capacity: capacity * (1 - (1 - f) * k / n) for k such members of n.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -91,6 +94,25 @@ def _run_team_members(product_ids: Sequence[int]) -> tuple[dict[int, int | None]
     return team_of, members
 
 
+# Who is still being onboarded: team id -> person ids. Registered by the app that knows
+# (playbooks: an open onboarding run), so this app does not import it.
+_newcomer_sources: list[Callable[[Iterable[int]], dict[int, set[int]]]] = []
+
+
+def register_newcomers(source: Callable[[Iterable[int]], dict[int, set[int]]]) -> None:
+    if source not in _newcomer_sources:
+        _newcomer_sources.append(source)
+
+
+def _newcomers(team_ids: Iterable[int]) -> dict[int, set[int]]:
+    ids = list(team_ids)
+    found: dict[int, set[int]] = defaultdict(set)
+    for source in _newcomer_sources:
+        for team_id, people in source(ids).items():
+            found[team_id] |= people
+    return found
+
+
 @fact_provider(
     FactSpec("training.sessions", "int", "sessions", "Training sessions held for the product (up to today)."),
     FactSpec(
@@ -120,8 +142,9 @@ def _run_team_members(product_ids: Sequence[int]) -> tuple[dict[int, int | None]
         "float",
         "ratio",
         "The run team's expected support load over all its (non-retired) products with an "
-        "estimate, this one included, divided by the team's weekly capacity. Unknown when the "
-        "team has no capacity or the product has no estimate.",
+        "estimate, this one included, divided by the team's weekly capacity (members still being "
+        "onboarded who have not signed off for this product count at PRODOPS_ONBOARDING_CAPACITY). "
+        "Unknown when the team has no capacity or the product has no estimate.",
     ),
 )
 def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
@@ -162,6 +185,10 @@ def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
         team_load[load_team] += hours
 
     observed = _observed_hours(product_ids, now)
+    newcomers = _newcomers(team_ids) if team_ids else {}
+    from django.conf import settings
+
+    fraction = settings.PRODOPS_ONBOARDING_CAPACITY
 
     result: dict[int, dict[str, Any]] = {}
     for pid in product_ids:
@@ -178,7 +205,12 @@ def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
         if pid in own_load:
             values["support.load_hours"] = own_load[pid]
             if team_id is not None and capacity.get(team_id):
-                values["support.utilization"] = round(team_load[team_id] / capacity[team_id], 4)
+                effective = capacity[team_id]
+                learning = (newcomers.get(team_id, set()) & crew) - signed[pid]
+                if learning:
+                    effective *= 1 - (1 - fraction) * len(learning) / len(crew)
+                if effective > 0:
+                    values["support.utilization"] = round(team_load[team_id] / effective, 4)
         result[pid] = values
     return result
 
