@@ -56,6 +56,7 @@ SUMMARIES = {
     "notifications": "Show notification deliveries and every attempt (notifications log)",
     "notify": "Send a test message to a notification channel (notify test CHANNEL)",
     "pilot": "A product's pilot: status (exit 0 all criteria pass), observe, import CSV",
+    "playbooks": "Playbooks and their runs: list, start, show, done, skip, close",
     "report": "Write a product's handover pack as Markdown, HTML or PDF",
     "role": "Show or set a user's role (admin, product operations, member, viewer)",
     "schema": "Print the JSON Schema of the config-as-code format",
