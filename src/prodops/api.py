@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 
 from prodops.accounts.auth import api_auth
 from prodops.core.api_errors import StrictParser
-from prodops.core.errors import InvalidInput, ProdOpsError
+from prodops.core.errors import InvalidInput, ProdOpsError, StaleVersion
 
 api = NinjaAPI(
     title="ProdOps API",
@@ -30,13 +30,18 @@ api = NinjaAPI(
 def _prodops_error(request: HttpRequest, exc: ProdOpsError) -> HttpResponse:
     """Every error of the hierarchy, mapped once: 422 as django-ninja's list of located
     errors, the others as ``{"detail", "code"}`` (plus ``loc`` when a field is named)."""
+    status = exc.status
     if isinstance(exc, InvalidInput):
         body: dict[str, object] = {"detail": [exc.as_dict()]}
     else:
         body = {"detail": exc.message, "code": exc.code, **exc.details}
         if exc.field:
             body["loc"] = exc.loc()
-    return api.create_response(request, body, status=exc.status)
+    if isinstance(exc, StaleVersion) and request.headers.get("If-Match", "").strip() not in {"", "*"}:
+        # RFC 9110: a failed If-Match precondition is 412; a stale ``version`` in the
+        # body stays 409 (a conflict with the current state).
+        status = 412
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(pydantic.ValidationError)

@@ -21,8 +21,9 @@ def test_needs_both_leads(acme_product, people, actor):
     services.approve_transition(actor=people["alice"], transition=t)
     acme_product.refresh_from_db()
     assert t.status == "pending" and acme_product.stage == "build"
-    with pytest.raises(ReadinessError, match="already approved"):
-        services.approve_transition(actor=people["alice"], transition=t)
+    # approving again adds nothing and does not fail (a retried request)
+    assert services.approve_transition(actor=people["alice"], transition=t).status == "pending"
+    assert list(t.approvals.values_list("role", flat=True)) == ["build_lead"]
     services.approve_transition(actor=people["bob"], transition=t)
     acme_product.refresh_from_db()
     assert t.status == "executed" and acme_product.stage == "pilot"
@@ -86,3 +87,50 @@ def test_one_pending_transition_at_a_time(acme_product, people):
     services.request_transition(actor=people["alice"], product=acme_product, to_stage="pilot")
     with pytest.raises(ReadinessError, match="pending"):
         services.request_transition(actor=people["alice"], product=acme_product, to_stage="warranty")
+
+
+def test_handback_to_the_first_stage_executes(acme_product, people):
+    # audit L6: every approval of a move back to `plan` failed with "'plan' is not a gate"
+    t = services.request_transition(
+        actor=people["bob"], product=acme_product, to_stage="plan", reason="Rewrite before the pilot"
+    )
+    services.approve_transition(actor=people["bob"], transition=t)
+    services.approve_transition(actor=people["alice"], transition=t)
+    acme_product.refresh_from_db()
+    assert t.status == "executed" and acme_product.stage == "plan"
+    assert t.snapshot["gate"] == "build"  # what it must pass to advance again
+
+
+def test_approving_an_executed_transition_again_changes_nothing(acme_product, people):
+    t = services.request_transition(actor=people["bob"], product=acme_product, to_stage="plan", reason="x")
+    services.approve_transition(actor=people["bob"], transition=t)
+    services.approve_transition(actor=people["alice"], transition=t)
+    again = services.approve_transition(actor=people["alice"], transition=t)
+    assert again.status == "executed" and again.approvals.count() == 2
+
+
+def test_approval_after_a_concurrent_cancel_sees_it(acme_product, people):
+    # the caller's copy is stale: someone cancelled meanwhile; the service reloads it
+    # under the lock and refuses instead of signing a cancelled transition
+    t = services.request_transition(actor=people["alice"], product=acme_product, to_stage="pilot")
+    services.cancel_transition(actor=people["alice"], transition=Transition.objects.get(pk=t.pk))
+    assert t.status == "pending"  # stale copy
+    with pytest.raises(ReadinessError, match="cancelled, not pending"):
+        services.approve_transition(actor=people["bob"], transition=t)
+    assert t.approvals.count() == 0
+
+
+def test_skipping_stages_checks_every_gate_between_and_the_checklist_shows_the_target(
+    acme_product, people, client
+):
+    # build → warranty skips pilot: pilot's blocking criteria count, and the product's
+    # checklist shows the warranty gate (with pilot's blockers) while the request is pending
+    t = services.request_transition(actor=people["alice"], product=acme_product, to_stage="warranty")
+    client.force_login(people["alice"].user)
+    html = client.get("/products/pay/checklist/").content.decode()
+    assert 'entering <span style="text-transform:capitalize">warranty</span>' in html
+    assert 'id="criterion-coverage"' in html and 'id="criterion-accepted"' in html
+    make_ready(acme_product, people["root"])
+    services.approve_transition(actor=people["alice"], transition=t)
+    services.approve_transition(actor=people["bob"], transition=t)
+    assert t.status == "refused" and "accepted" in t.refusal and "coverage" not in t.refusal

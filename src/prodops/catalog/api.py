@@ -37,6 +37,7 @@ from prodops.catalog.schemas import (
 from prodops.core import validation
 from prodops.core.actors import Actor
 from prodops.core.api_errors import field_error
+from prodops.core.errors import StaleVersion
 
 router = Router(tags=["catalog"])
 
@@ -123,14 +124,14 @@ def _expected_version(request: HttpRequest, product: Product, body_version: int 
     """The version the client edited; refuses stale or unconditional edits."""
     tag = _if_match(request)
     if tag is not None and tag != "*":
-        if tag != str(product.version):
-            raise HttpError(412, f"If-Match {tag!r} is stale: the product is at version {product.version}.")
+        if not tag.isdigit():
+            raise HttpError(412, f"If-Match {tag!r} is not a version of this product.")
+        if int(tag) != product.version:
+            raise StaleVersion(expected=int(tag), current=product.version, what="product")
         return product.version
     if body_version is not None:
         if body_version != product.version:
-            raise HttpError(
-                409, f"You edited version {body_version}; the product is now at version {product.version}."
-            )
+            raise StaleVersion(expected=body_version, current=product.version, what="product")
         return body_version
     if tag == "*":
         return product.version
@@ -150,8 +151,6 @@ def _save(request: HttpRequest, response: HttpResponse, **kwargs: Any) -> Produc
             product, _ = services.save_product(actor=_actor(request), **kwargs)
     except services.CatalogError as exc:
         raise _invalid(exc) from None
-    except services.StaleVersion as exc:
-        raise HttpError(409, str(exc)) from None
     product = _get_product(product.slug)
     response["ETag"] = _etag(str(product.version))
     return _product_out(product)
@@ -237,8 +236,6 @@ def patch_product(
             )
     except services.CatalogError as exc:
         raise _invalid(exc) from None
-    except services.StaleVersion as exc:
-        raise HttpError(409, str(exc)) from None
     product = _get_product(slug)
     response["ETag"] = _etag(str(product.version))
     return _product_out(product)
@@ -255,8 +252,6 @@ def delete_product(request: HttpRequest, slug: str, version: int | None = None) 
     try:
         with transaction.atomic():
             services.delete_product(actor=_actor(request), product=product, expected_version=expected)
-    except services.StaleVersion as exc:
-        raise HttpError(409, str(exc)) from None
     except services.CatalogError as exc:
         raise HttpError(409, exc.message) from None
     return 204, None

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from django.db.models import ProtectedError
+from django.utils import timezone
 from pydantic import ValidationError
 
 from prodops.audit.services import diff, record
@@ -24,6 +25,7 @@ from prodops.catalog.schemas import (
     plain,
 )
 from prodops.core.actors import Actor
+from prodops.core.errors import StaleVersion
 from prodops.core.signals import notify_facts_changed, send_on_commit, team_members_added
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -38,13 +40,7 @@ class CatalogError(Exception):
         self.field = field
 
 
-class StaleVersion(Exception):
-    """The caller edited an old version of the product; nothing was written."""
-
-    def __init__(self, *, expected: int, current: int) -> None:
-        super().__init__(f"The product changed meanwhile: you sent version {expected}, it is now {current}.")
-        self.expected = expected
-        self.current = current
+__all__ = ["CatalogError", "StaleVersion"]  # StaleVersion is core's, re-exported for callers
 
 
 # The readiness app may let a standard define its own stages; until one says otherwise,
@@ -268,7 +264,7 @@ def save_product(
         .first()
     )
     if product is not None and expected_version is not None and product.version != expected_version:
-        raise StaleVersion(expected=expected_version, current=product.version)
+        raise StaleVersion(expected=expected_version, current=product.version, what="product")
     if product is not None and spec.stage != product.stage:
         # A schedule (or a config file) must not force a gate open: an existing product
         # moves stage only through a transition, which checks the gate at execution time
@@ -304,9 +300,10 @@ def save_product(
     product.go_live = spec.go_live
     product.integrations = dict(sorted(spec.integrations.items()))
     product.facts = dict(sorted(spec.facts.items()))
-    if not created:
-        product.version += 1
-    product.save()
+    if created:
+        product.save()
+    else:
+        _compare_and_set(product, expected_version if expected_version is not None else product.version)
 
     if created or "stakeholders" in changes:
         product.stakeholders.all().delete()
@@ -337,6 +334,26 @@ def save_product(
     return product, "created" if created else "updated"
 
 
+def _compare_and_set(product: Product, expected: int) -> None:
+    """Write the product's fields with one ``UPDATE … WHERE id = … AND version = expected``
+    that also bumps the version; no row updated means someone else wrote first (checking
+    the version and then saving would let two writers both pass the check). On PostgreSQL
+    the second UPDATE waits for the first to commit and then finds the version moved on;
+    on SQLite IMMEDIATE transactions serialise the writers. The caller's transaction then
+    rolls back whatever it wrote before, so a stale edit changes nothing."""
+    product.updated_at = timezone.now()
+    values = {
+        f.attname: getattr(product, f.attname)
+        for f in Product._meta.concrete_fields
+        if not f.primary_key and f.attname not in {"version", "created_at"}
+    }
+    written = Product.objects.filter(pk=product.pk, version=expected).update(**values, version=expected + 1)
+    if written != 1:
+        current = Product.objects.filter(pk=product.pk).values_list("version", flat=True).first()
+        raise StaleVersion(expected=expected, current=current, what="product")
+    product.version = expected + 1
+
+
 def update_product(
     *, actor: Actor, product: Product, changes: dict[str, Any], expected_version: int | None = None
 ) -> tuple[Product, Outcome]:
@@ -356,8 +373,13 @@ def update_product(
 
 
 def delete_product(*, actor: Actor, product: Product, expected_version: int | None = None) -> None:
-    if expected_version is not None and product.version != expected_version:
-        raise StaleVersion(expected=expected_version, current=product.version)
+    if expected_version is not None:
+        # Lock the row at the version the caller saw: a concurrent edit either committed
+        # before (no row: stale) or waits until this delete is done.
+        locked = Product.objects.select_for_update().filter(pk=product.pk, version=expected_version)
+        if not list(locked.values_list("pk", flat=True)):
+            current = Product.objects.filter(pk=product.pk).values_list("version", flat=True).first()
+            raise StaleVersion(expected=expected_version, current=current, what="product")
     try:
         record(actor=actor, action="product.deleted", obj=product, changes={"slug": [product.slug, None]})
         product.delete()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from prodops.audit.services import record
@@ -66,10 +67,14 @@ class TransitionError(ReadinessError):
     """A transition cannot be requested or approved as asked."""
 
 
+@transaction.atomic
 def request_transition(
     *, actor: Actor, product: Product, to_stage: str, reason: str = "", now: datetime | None = None
 ) -> Transition:
     now = now or timezone.now()
+    # One pending transition per product: two requests at the same moment queue on the
+    # product's row, so the second sees the first's pending transition.
+    list(Product.objects.select_for_update().filter(pk=product.pk).values_list("pk", flat=True))
     stages = get_standard(product.standard).stages
     if to_stage not in stages:
         raise TransitionError(
@@ -107,15 +112,30 @@ def request_transition(
     return transition
 
 
+def _lock(transition: Transition) -> None:
+    """Take the transition's row lock for the rest of the caller's transaction, then
+    reload it: whoever approves, rejects or cancels at the same moment waits here and
+    then sees the other's approvals and status. (PostgreSQL: ``SELECT … FOR UPDATE``;
+    SQLite: an IMMEDIATE transaction already holds the database's write lock.)"""
+    list(Transition.objects.select_for_update().filter(pk=transition.pk).values_list("pk", flat=True))
+    transition.refresh_from_db()
+
+
 def _pending(transition: Transition) -> None:
     if transition.status != Transition.Status.PENDING:
         raise TransitionError(f"this transition is {transition.status}, not pending", field="transition")
 
 
+@transaction.atomic
 def approve_transition(*, actor: Actor, transition: Transition, now: datetime | None = None) -> Transition:
-    """Sign for the lead role(s) the actor holds; execute once both roles have signed."""
+    """Sign for the lead role(s) the actor holds; execute once both roles have signed.
+
+    Approvals of one transition are serialised (a row lock), so two leads approving at
+    the same moment execute it exactly once. Approving again what one has already
+    approved changes nothing and answers the transition as it stands (a retried
+    request must not fail), whatever its status by then."""
     now = now or timezone.now()
-    _pending(transition)
+    _lock(transition)
     product = transition.product
     roles = lead_roles(actor=actor, product=product)
     override = False
@@ -129,7 +149,8 @@ def approve_transition(*, actor: Actor, transition: Transition, now: datetime | 
     have = set(transition.approvals.values_list("role", flat=True))
     new = sorted(roles - have)
     if not new:
-        raise TransitionError("you have already approved this transition", field="transition")
+        return transition
+    _pending(transition)
     person = None
     if not override:
         person = product.build_lead if "build_lead" in new else product.run_lead
@@ -170,7 +191,16 @@ def _execute(*, actor: Actor, transition: Transition, now: datetime) -> None:
             snapshot=None,
         )
         return
-    readiness = product_readiness(product=product, gate=transition.to_stage, now=now)
+    # An advance is checked against its target gate (cumulative: every gate up to it,
+    # so skipping stages needs every gate in between). A handback needs no gate; its
+    # snapshot is the gate of the stage it lands in, or, for the first stage (no gate),
+    # the gate it must pass to advance again.
+    gate: str | None = transition.to_stage
+    if transition.kind == Transition.Kind.HANDBACK:
+        standard = get_standard(product.standard)
+        if gate not in standard.stages[1:]:
+            gate = standard.next_stage(transition.to_stage)
+    readiness = product_readiness(product=product, gate=gate, now=now)
     snapshot = readiness.to_dict()
     if transition.kind == Transition.Kind.ADVANCE and not readiness.ready:
         blockers = "; ".join(f"{c.id} ({c.status}: {c.message or c.title})" for c in readiness.blockers)
@@ -229,10 +259,12 @@ def _refuse(*, actor: Actor, transition: Transition, now: datetime, why: str, sn
     _tell("transition.rejected", actor=actor, transition=transition, reason=why)
 
 
+@transaction.atomic
 def reject_transition(
     *, actor: Actor, transition: Transition, reason: str, now: datetime | None = None
 ) -> Transition:
     """A lead (or an admin) says no; the transition is refused with their reason."""
+    _lock(transition)
     _pending(transition)
     if not lead_roles(actor=actor, product=transition.product) and not is_admin(actor):
         raise NotAllowed("only the product's leads may reject its transitions")
@@ -248,8 +280,10 @@ def reject_transition(
     return transition
 
 
+@transaction.atomic
 def cancel_transition(*, actor: Actor, transition: Transition, now: datetime | None = None) -> Transition:
     """The requester, a lead or an admin withdraws a pending request."""
+    _lock(transition)
     _pending(transition)
     allowed = (
         actor.label == transition.requested_by
@@ -265,6 +299,19 @@ def cancel_transition(*, actor: Actor, transition: Transition, now: datetime | N
     transition.save(update_fields=["status", "decided_at", "decided_by", "refusal"])
     record(actor=actor, action="transition.cancel", obj=transition, product=transition.product)
     return transition
+
+
+def checklist_gate(*, product: Product) -> str | None:
+    """The gate a product's checklist shows by default: the target of its pending
+    advance (a request that skips stages is judged on that gate, which includes every
+    gate in between), otherwise None (the next stage's gate)."""
+    return (
+        Transition.objects.filter(
+            product=product, status=Transition.Status.PENDING, kind=Transition.Kind.ADVANCE
+        )
+        .values_list("to_stage", flat=True)
+        .first()
+    )
 
 
 def transitions_of(*, product: Product) -> list[Transition]:

@@ -34,7 +34,8 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -679,6 +680,7 @@ def product_facts(*, product: Product, now: datetime | None = None) -> dict[str,
 _CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
 
 
+@transaction.atomic
 def set_custom_facts(
     *, actor: Actor, product: Product, facts: dict[str, Any], replace: bool = False
 ) -> dict[str, Any]:
@@ -691,18 +693,22 @@ def set_custom_facts(
             )
         if not isinstance(value, str | int | float | bool | list | dict | type(None)):
             raise ReadinessError(f"facts.{key}: a value must be JSON", field=f"facts.{key}")
-    before = dict(product.facts or {})
+    # Read the stored facts under the row lock: two writers of different keys at once
+    # must both be kept, and the version must grow once per change.
+    stored = Product.objects.select_for_update().filter(pk=product.pk).values_list("facts", "version").get()
+    before = dict(stored[0] or {})
     after = {} if replace else dict(before)
     for key, value in facts.items():
         if value is None:
             after.pop(key, None)
         else:
             after[key] = value
+    product.facts, product.version = before, stored[1]
     if after == before:
         return after
-    Product.objects.filter(pk=product.pk).update(facts=after, version=product.version + 1)
+    Product.objects.filter(pk=product.pk).update(facts=after, version=F("version") + 1)
     product.facts = after
-    product.version += 1
+    product.version = stored[1] + 1
     changed = {
         k: [before.get(k), after.get(k)]
         for k in sorted(set(before) | set(after))

@@ -70,9 +70,11 @@ def _run(
 
 
 def checklist_context(product: Product, user: Any, gate: str | None = None) -> dict[str, Any]:
+    from prodops.lifecycle import services as lifecycle
     from prodops.readiness import services as readiness
     from prodops.readiness.models import Waiver
 
+    gate = gate or lifecycle.checklist_gate(product=product)
     try:
         result = readiness.product_readiness(product=product, gate=gate or None)
     except readiness.ReadinessError as exc:
