@@ -34,13 +34,15 @@ def test_failure_times_file_reproduces_goel_okumoto_on_ntds(capsys, csv_file):
     code, out, _ = run(capsys, "--from-file", path, "--model", "go", "--format", "json")
     assert code == 0
     payload = json.loads(out)
-    assert set(payload) == {"data", "trend", "models", "selected", "forecast"}
+    assert {"data", "trend", "models", "selected", "forecast", "views", "verdict"} <= set(payload)
     assert payload["data"] == {"kind": "failure-times", "failures": 26, "observed_until": 250.0}
     (go,) = payload["models"]
     assert go["model"] == "goel-okumoto"
     assert round(go["params"]["a"], 2) == 33.99  # Goel and Okumoto (1979), NTDS data
     assert round(go["params"]["b"], 5) == 0.00579
-    assert set(go) == {"model", "params", "stderr", "log_likelihood", "aic"}
+    assert set(go) == {
+        "model", "params", "stderr", "log_likelihood", "aic", "degenerate", "goodness_of_fit", "usable"
+    }
     assert payload["selected"] == "goel-okumoto"
     assert payload["forecast"]["interval_level"] == 0.9
     assert "delta method" in payload["forecast"]["interval_method"]
@@ -53,7 +55,7 @@ def test_all_models_text_report(capsys, csv_file):
     for name in ("goel-okumoto", "musa-okumoto", "delayed-s-shaped", "jelinski-moranda"):
         assert name in out
     assert "Laplace trend test" in out
-    assert "Selected (smallest AIC)" in out
+    assert "Selected (smallest AIC among usable models)" in out
     # A file's times have no known unit, so the report names none.
     assert "per unit (threshold 0.05 per unit)" in out
     assert "Probability of no failure in the next 14: " in out

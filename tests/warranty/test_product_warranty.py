@@ -65,15 +65,24 @@ def test_assess_uses_counted_events_since_go_live(product):
     wanted = max(fc.threshold_time, 70.5)
     assert w.proposed_days == pytest.approx(min(max(wanted, 30), 120))
     assert w.proposed_end == GO_LIVE + timedelta(days=math.ceil(w.proposed_days))
-    assert w.exit_met == (fc.current_intensity < 1 / 14)
+    # The exit needs every usable model below the threshold: here delayed S-shaped is
+    # below but the others are above, so it is not met, and each model's view is shown.
+    views = {v.model: v.below_threshold_now for v in w.estimate.views}
+    assert len(set(views.values())) == 2
+    assert not w.exit_met
+    assert "disagree" in w.exit_reason and "delayed-s-shaped below" in w.exit_reason
 
 
 def test_an_open_counted_defect_blocks_the_exit(product):
     from prodops.events.models import Defect
 
-    assert services.assess_product(product=product, now=NOW).exit_met
+    Defect.objects.filter(external_id="later").delete()
+    later = at(110.5)  # forty days without a counted failure: every usable model is below
+    w = services.assess_product(product=product, now=later)
+    assert w.estimate.views and all(v.below_threshold_now for v in w.estimate.views)
+    assert w.exit_met
     Defect.objects.create(product=product, external_id="open", severity="critical", found_at=at(70))
-    w = services.assess_product(product=product, now=NOW)
+    w = services.assess_product(product=product, now=later)
     assert w.open_counted == 1
     assert not w.exit_met
 
@@ -167,13 +176,15 @@ def test_cli_text_for_a_product_speaks_in_days(product):
     w = services.assess_product(product=product, now=NOW)
     assert w.decided_by in ("forecast", "observed", "min_days", "max_days")
     assert f"Proposed warranty end: {w.proposed_end} (decided by " in text
+    assert "Selected (smallest AIC among usable models)" in text
     # The JSON keeps its shape: the estimate's keys plus the product's warranty.
     out = StringIO()
     call_command(
         "warranty", "estimate", "payments-api", "--observed-until", "70.5", "--format", "json", stdout=out
     )
     payload = json.loads(out.getvalue())
-    assert set(payload) == {"data", "trend", "models", "selected", "forecast", "warranty"}
+    assert {"data", "trend", "models", "selected", "forecast", "warranty"} <= set(payload)
+    assert {"views", "models_agree", "growth_significant", "forecast_decides", "verdict"} <= set(payload)
     assert payload["warranty"]["decided_by"] == w.decided_by
     assert payload["warranty"]["unit"] == "days since go-live"
 
@@ -194,7 +205,8 @@ def test_cli_says_what_decided_when_there_is_no_forecast(db, make_product):
     with pytest.raises(SystemExit):  # exit 1: no model fits
         call_command("warranty", "estimate", "flat", "--observed-until", "70.5", stdout=out)
     assert (
-        f"Proposed warranty end: {GO_LIVE + timedelta(days=120)} (decided by max_days: no forecast"
+        f"Proposed warranty end: {GO_LIVE + timedelta(days=120)} "
+        "(decided by max_days: not enough evidence for a forecast"
         in out.getvalue()
     )
     out = StringIO()
@@ -202,7 +214,7 @@ def test_cli_says_what_decided_when_there_is_no_forecast(db, make_product):
         call_command(
             "warranty", "estimate", "flat", "--observed-until", "70.5", "--format", "json", stdout=out
         )
-    assert json.loads(out.getvalue())["warranty"]["decided_by"] == "no forecast"
+    assert json.loads(out.getvalue())["warranty"]["decided_by"] == "not enough evidence"
 
 
 def test_policy_defaults_and_errors():
@@ -240,7 +252,16 @@ def test_operate_gate_reflects_exit_met(product):
         assert c.severity == "blocking"
         return c.status, next(c for c in r.criteria if c.id == "warranty-forecast").status
 
-    assert status() == ("pass", "pass")
+    # At NOW the usable models disagree: the criterion fails, as the panel says "not met".
+    assert status() == ("fail", "pass")
+    assert not services.assess_product(product=product, now=NOW).exit_met
+    Defect.objects.filter(external_id="later").delete()
+
+    def status_at(now: datetime) -> str:
+        r = product_readiness(product=product, gate="operate", now=now)
+        return next(c for c in r.criteria if c.id == "warranty-exit-data").status
+
+    assert status_at(at(110.5)) == "pass"
     Defect.objects.create(product=product, external_id="open", severity="high", found_at=at(70))
-    exit_status, _ = status()
+    exit_status = status_at(at(110.5))
     assert exit_status == "fail"

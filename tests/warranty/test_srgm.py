@@ -160,7 +160,12 @@ def test_go_forecast_matches_its_closed_form():
     rate = 1 / 14
     fc = srgm.forecast(fit, threshold=rate, horizon=30)
     assert fc.threshold_time == pytest.approx(math.log(a * b / rate) / b)
-    assert fc.interval[0] < fc.threshold_time < fc.interval[1]
+    assert fc.raw_interval[0] < fc.threshold_time < fc.raw_interval[1]
+    # The exit cannot be in the past: the reported interval starts at the end of
+    # observation (250) and says it was clipped.
+    assert fc.threshold_time < 250
+    assert fc.interval == (250.0, max(250.0, fc.raw_interval[1]))
+    assert fc.interval_clipped
     assert fc.expected_remaining == pytest.approx(a * math.exp(-b * 250))
     assert fc.p_no_failure == pytest.approx(math.exp(-a * (math.exp(-b * 250) - math.exp(-b * 280))))
     assert fc.current_intensity == pytest.approx(a * b * math.exp(-b * 250))

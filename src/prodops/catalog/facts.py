@@ -42,6 +42,12 @@ from prodops.core.facts import FactSpec, fact_provider
         "An on-call rotation is named in the product's on-call settings (`oncall.rotation`).",
     ),
     FactSpec(
+        "oncall.by_run_team",
+        "bool",
+        "",
+        "An on-call rotation is named and the run team holds it (`oncall.team` unset or the run team).",
+    ),
+    FactSpec(
         "oncall.team_size",
         "int",
         "people",
@@ -90,6 +96,7 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
     team_ids = {r[7] for r in rows if r[7]}
     sizes_by_id: dict[int, int] = {}
     sizes_by_slug: dict[str, int] = {}
+    slug_by_id: dict[int, str] = {}
     if team_slugs or team_ids:
         from django.db.models import Q
 
@@ -100,6 +107,7 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
         ):
             sizes_by_id[pk] = n
             sizes_by_slug[slug] = n
+            slug_by_id[pk] = slug
 
     result: dict[int, dict[str, Any]] = defaultdict(dict)
     for pk, tier, stage, links, build_lead, run_lead, build_team, run_team, oncall_raw, facts in rows:
@@ -114,6 +122,11 @@ def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[s
             "stakeholders.count": stakeholder_counts.get(pk, 0),
             "slo.count": slo_counts.get(pk, 0),
             "oncall.rotation": bool(oncall.get("rotation")),
+            "oncall.by_run_team": bool(
+                oncall.get("rotation")
+                and run_team is not None
+                and (not oncall.get("team") or str(oncall["team"]) == slug_by_id.get(run_team))
+            ),
             "oncall.team_size": (
                 sizes_by_slug.get(str(oncall["team"]), 0)
                 if oncall.get("team")

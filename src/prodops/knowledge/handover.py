@@ -108,6 +108,27 @@ def _warranty(product: Product) -> dict[str, Any]:
         "max_days": policy.get("max_days"),
         "severities": list(policy.get("severities") or []),
         "go_live": product.go_live,
+        "verdict": _warranty_verdict(product),
+    }
+
+
+def _warranty_verdict(product: Product) -> dict[str, Any] | None:
+    """The warranty app's verdict, the same one its panel and the ``warranty.exit_met``
+    fact read (``assess_product``): exit met or not and why, the proposed end and what
+    decided it."""
+    from prodops.warranty.services import WarrantyError, assess_product, decided_by_text
+
+    if product.go_live is None:
+        return None
+    try:
+        w = assess_product(product=product)
+    except WarrantyError:
+        return None
+    return {
+        "exit_met": w.exit_met,
+        "exit_reason": w.exit_reason,
+        "proposed_end": w.proposed_end,
+        "decided_by": decided_by_text(w.decided_by),
     }
 
 

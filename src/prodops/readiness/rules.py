@@ -359,6 +359,13 @@ class CompiledStandard:
         """The gates that entering ``gate`` needs: that one and every earlier one."""
         return self.stages[1 : self.gate_index(gate) + 1]
 
+    def stage_before(self, gate: str) -> str | None:
+        """The stage a product is in when it asks to enter ``gate``."""
+        if gate not in self.stages:
+            return None
+        i = self.stages.index(gate)
+        return self.stages[i - 1] if i > 0 else None
+
     def next_stage(self, stage: str) -> str | None:
         if stage not in self.stages:
             return self.stages[1] if len(self.stages) > 1 else None
@@ -510,19 +517,40 @@ def _evaluate_rule(cc: CompiledCriterion, context: Any, facts: Mapping[str, Any]
     return Result(crit.id, "unknown", value, f"rule gave {outcome!r}, not true or false")
 
 
-def _evaluate_attest(crit: Criterion, info: AttestationInfo | None, now: datetime) -> Result:
+# An attestation without an ``every`` of its own lasts this long: none lasts for ever.
+DEFAULT_ATTESTATION_VALIDITY = timedelta(days=365)
+
+
+def _evaluate_attest(
+    crit: Criterion,
+    info: AttestationInfo | None,
+    now: datetime,
+    *,
+    stage_entered: tuple[str, datetime] | None = None,
+) -> Result:
+    """``stage_entered`` is (the stage before the criterion's gate, when the product last
+    entered it): an attestation older than that speaks of an earlier state of the product
+    and does not count for this gate."""
     role = crit.attest.role if crit.attest else "?"
     if info is None:
         return Result(crit.id, "fail", None, f"not attested by the {role.replace('_', ' ')}")
+    expires = info.expires_at or info.at + DEFAULT_ATTESTATION_VALIDITY
     value = {
         "by": info.by,
         "at": info.at.isoformat(),
-        "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+        "expires_at": expires.isoformat(),
         "evidence": info.evidence,
     }
-    if info.expires_at is not None and info.expires_at <= now:
+    if expires <= now:
+        return Result(crit.id, "fail", value, f"attestation by {info.by} expired on {expires:%Y-%m-%d}")
+    if stage_entered is not None and info.at < stage_entered[1]:
+        stage, since = stage_entered
         return Result(
-            crit.id, "fail", value, f"attestation by {info.by} expired on {info.expires_at:%Y-%m-%d}"
+            crit.id,
+            "fail",
+            value,
+            f"attested on {info.at:%Y-%m-%d}, before the product entered {stage} on {since:%Y-%m-%d}: "
+            "attest again",
         )
     return Result(crit.id, "pass", value, f"attested by {info.by} on {info.at:%Y-%m-%d}")
 
@@ -535,9 +563,12 @@ def evaluate_product(
     now: datetime,
     attestations: Mapping[str, AttestationInfo] | None = None,
     waivers: Mapping[str, WaiverInfo] | None = None,
+    stage_entered: Mapping[str, datetime] | None = None,
 ) -> list[Result]:
     """Every applicable criterion of the standard for one product, in standard order.
-    A failing or unknown criterion with a waiver that has not expired is ``waived``."""
+    A failing or unknown criterion with a waiver that has not expired is ``waived``.
+    ``stage_entered`` maps a stage to when the product last entered it: an attestation
+    counts for a gate only if made after the product entered the stage before it."""
     attestations = attestations or {}
     waivers = waivers or {}
     context: Any = None
@@ -551,7 +582,14 @@ def evaluate_product(
                 context = cel.Context(build_context(facts, standard.roots, now, standard.wants))
             result = _evaluate_rule(cc, context, facts)
         else:
-            result = _evaluate_attest(crit, attestations.get(crit.id), now)
+            before = standard.stage_before(crit.gate)
+            entered = (stage_entered or {}).get(before) if before else None
+            result = _evaluate_attest(
+                crit,
+                attestations.get(crit.id),
+                now,
+                stage_entered=(before, entered) if before and entered else None,
+            )
         waiver = waivers.get(crit.id) if waivers else None
         if waiver is not None and result.status in {"fail", "unknown"} and waiver.expires_at > now:
             result = Result(

@@ -361,6 +361,25 @@ def _latest_attestations(ids: Sequence[int]) -> dict[int, dict[str, rules.Attest
     return out
 
 
+def _stage_entries(ids: Sequence[int], now: datetime) -> dict[int, dict[str, datetime]]:
+    """When each product last entered each stage, from the audit log's ``product.stage``
+    entries (written by every executed transition). A product that never moved has none,
+    and then no attestation is too old for its stage."""
+    from prodops.audit.models import AuditEntry
+
+    out: dict[int, dict[str, datetime]] = {}
+    rows = (
+        AuditEntry.objects.filter(product_id__in_ids=ids, action="product.stage", at__lte=now)
+        .order_by("at", "id")
+        .values_list("product_id", "at", "changes")
+    )
+    for pid, at, changes in rows:
+        stage = (changes or {}).get("stage") or [None, None]
+        if isinstance(stage, list) and len(stage) == 2 and isinstance(stage[1], str):
+            out.setdefault(pid, {})[stage[1]] = at
+    return out
+
+
 def _active_waivers(ids: Sequence[int], now: datetime) -> dict[int, dict[str, rules.WaiverInfo]]:
     out: dict[int, dict[str, rules.WaiverInfo]] = {}
     rows = (
@@ -449,6 +468,7 @@ def _evaluate_chunk(
     facts = fact_registry.compute(ids, now)
     attestations = _latest_attestations(ids)
     waivers = _active_waivers(ids, now)
+    entered = _stage_entries(ids, now)
     evaluated: dict[int, tuple[CompiledStandard, list[Result]]] = {}
     for pid, slug, tier, stage, std_slug in chunk:
         standard = _standard_for(std_slug, cache)
@@ -459,6 +479,7 @@ def _evaluate_chunk(
             now=now,
             attestations=attestations.get(pid),
             waivers=waivers.get(pid),
+            stage_entered=entered.get(pid),
         )
         evaluated[pid] = (standard, results)
         out[pid] = _readiness(
@@ -631,6 +652,7 @@ def product_readiness(*, product: Product, gate: str | None = None, now: datetim
         now=now,
         attestations=_latest_attestations([product.pk]).get(product.pk),
         waivers=_active_waivers([product.pk], now).get(product.pk),
+        stage_entered=_stage_entries([product.pk], now).get(product.pk),
     )
     return _readiness(
         product_id=product.pk,
@@ -786,7 +808,8 @@ def attest(
         evidence_url=evidence_url,
         comment=comment,
         attested_at=now,
-        expires_at=now + every if every else None,
+        # Every attestation expires: the criterion's own period, else the default year.
+        expires_at=now + (every or rules.DEFAULT_ATTESTATION_VALIDITY),
     )
     record(
         actor=actor,

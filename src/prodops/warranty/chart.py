@@ -108,7 +108,7 @@ def build(
     if fit is None:
         # Nothing to forecast: show the data, not the policy's far-off maximum.
         x_max = max(days_in * 1.25, 14.0)
-        chart.note = "no fitted intensity: the data show no reliability growth yet"
+        chart.note = "no fitted intensity: no usable model for these data"
     sx = (chart.right - LEFT) / x_max
 
     def x(d: float) -> float:
@@ -156,15 +156,29 @@ def build(
     i_top = thr * 2.5
     if lam is not None:
         i_top = max(i_top, float(np.nanmax(lam)) * 1.1)
+    if fit is not None and "N" in fit.params:
+        i_top = max(i_top, fit.params["N"] * fit.params["phi"] * per_days * 1.1)
 
     def yi(v: float) -> float:
         return BOT_Y0 + BOT_H - min(v, i_top) / i_top * BOT_H
 
-    if lam is not None:
+    if lam is not None and fit is not None:
         gx = np.array([x(d) for d in grid])
         gy = np.array([yi(v) for v in lam])
         past = grid <= days_in
-        chart.intensity_past = _points(gx[past], gy[past])
+        if fit._spec.finite and "N" in fit.params:
+            # Jelinski-Moranda: the intensity is phi (N - failures so far), a step down at
+            # each failure, not a smooth curve.
+            big_n, phi = fit.params["N"], fit.params["phi"]
+            sx_, sy_ = [x(0.0)], [yi(phi * big_n * per_days)]
+            for i, d in enumerate(failure_days):
+                sx_ += [x(d), x(d)]
+                sy_ += [yi(phi * (big_n - i) * per_days), yi(phi * max(big_n - i - 1, 0.0) * per_days)]
+            sx_.append(x(days_in))
+            sy_.append(yi(phi * max(big_n - len(failure_days), 0.0) * per_days))
+            chart.intensity_past = _points(np.array(sx_), np.array(sy_))
+        else:
+            chart.intensity_past = _points(gx[past], gy[past])
         future = grid >= days_in
         chart.intensity_future = _points(gx[future], gy[future])
     chart.threshold_y = yi(thr)

@@ -18,9 +18,9 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
         "warranty.current_intensity",
         "float",
         "defects/day",
-        "Counted defects and incidents per day now, from the reliability-growth model with "
-        "the smallest AIC fitted to those found since go-live. Unknown when the data show no "
-        "reliability growth.",
+        "Counted defects and incidents per day now, from the usable reliability-growth model "
+        "(interior estimate, passes its goodness-of-fit test) with the smallest AIC fitted to "
+        "those found since go-live. Unknown when no model is usable.",
     ),
     FactSpec(
         "warranty.forecast_end",
@@ -28,14 +28,17 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
         "date",
         "Proposed end of warranty: go-live + max(forecast time the intensity falls below the "
         "policy threshold, time observed so far), clamped to the policy's min_days and max_days. "
-        "Unknown when no model fits.",
+        "Unknown when the forecast cannot decide: no counted failure, no significant growth "
+        "(Laplace test at 5%), or no model that is interior and passes its goodness-of-fit test.",
     ),
     FactSpec(
         "warranty.exit_met",
         "bool",
         "",
-        "The warranty exit criterion: the intensity is below the policy threshold now and no "
-        "defect or incident of a counted severity is open.",
+        "The warranty exit criterion: every usable model puts the intensity below the policy "
+        "threshold now (with no counted failure at all: the 95% upper bound of the rate is "
+        "below it) and no defect or incident of a counted severity is open. The same verdict "
+        "as the warranty panel and the handover pack.",
     ),
     FactSpec("warranty.days_in", "int", "days", "Whole days since go-live."),
 )
@@ -59,7 +62,8 @@ def warranty_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
             values["warranty.exit_met"] = outcome.exit_met
             if outcome.current_intensity is not None:
                 values["warranty.current_intensity"] = outcome.current_intensity
-            if outcome.decided_by != "no forecast":
+            # Only when the forecast really decides (significant growth, a usable model).
+            if outcome.estimate is not None and outcome.estimate.decides:
                 values["warranty.forecast_end"] = outcome.proposed_end
         result[p.id] = values
     return result

@@ -35,7 +35,18 @@ class EstimateOut(Schema):
     trend: dict[str, Any] | None
     models: list[dict[str, Any]]
     selected: str | None
+    selection: str = ""
     forecast: dict[str, Any] | None
+    views: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each usable model's view: is the intensity below the threshold now?",
+    )
+    models_agree: bool = True
+    growth_significant: bool = False
+    forecast_decides: bool = Field(
+        default=False, description="True only with significant growth and a usable model."
+    )
+    verdict: str = ""
     warranty: dict[str, Any] | None = None
 
 

@@ -99,15 +99,19 @@ class Policy:
         return cls(defects=defects, per=per, min_days=min_days, max_days=max_days, severities=severities)
 
 
-# What each ``decided_by`` means, for people: "no forecast" names what happened, not what
-# decided the date (the policy's max_days did).
+# What each ``decided_by`` means, for people. "forecast" is said only when the forecast
+# really decided: significant growth, a usable model, and usable models that agree.
+NOT_ENOUGH_EVIDENCE = "not enough evidence"
 DECIDED_BY_TEXT = {
     "forecast": "forecast",
     "observed": "time observed so far",
     "min_days": "min_days",
     "max_days": "max_days",
-    "no forecast": "max_days: no forecast from these data",
+    NOT_ENOUGH_EVIDENCE: "max_days: not enough evidence for a forecast",
 }
+# With no counted failure in T days, the one-sided 95% upper bound of the rate is
+# -ln(0.05)/T (about 3/T, the "rule of three": the exact Poisson bound for zero events).
+ZERO_FAILURE_UPPER = -math.log(0.05)
 
 
 def decided_by_text(decided_by: str) -> str:
@@ -129,11 +133,16 @@ class ProductWarranty:
     estimate: srgm.Estimate | None
     proposed_end: date
     proposed_days: float
-    decided_by: str  # "forecast" | "observed" | "min_days" | "max_days" | "no forecast"
+    decided_by: str  # "forecast" | "observed" | "min_days" | "max_days" | "not enough evidence"
     current_intensity: float | None
     exit_met: bool
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    exit_reason: str = ""  # why the exit is or is not met, in words
+
+    @property
+    def forecast_decides(self) -> bool:
+        return self.decided_by == "forecast"
 
     @property
     def forecast(self) -> srgm.Forecast | None:
@@ -170,6 +179,7 @@ class ProductWarranty:
             "open_counted": self.open_counted,
             "current_intensity": None if self.current_intensity is None else round(self.current_intensity, 6),
             "exit_met": self.exit_met,
+            "exit_reason": self.exit_reason,
             "proposed_end": self.proposed_end.isoformat(),
             "decided_by": self.decided_by,
             "message": self.message,
@@ -206,32 +216,54 @@ def assess(
     intensity: float | None
     message = ""
     notes: list[str] = []
+    below = False
     if not times:
-        # No counted failure at all: every model's MLE of the intensity is zero.
-        intensity = 0.0
+        # No counted failure: no model can be fitted. The rate's 95% upper bound is
+        # about 3/T; the exit is met only when even that bound is below the threshold.
+        intensity = None
+        upper = ZERO_FAILURE_UPPER / days_in if days_in > 0 else math.inf
+        below = upper < policy.rate
         wanted = days_in
         decided = "observed"
-        notes.append("no counted defects or incidents since go-live")
+        message = "no counted defects or incidents since go-live: no model can be fitted"
+        notes.append(
+            f"no counted defects or incidents in {days_in:.1f} days: the 95% upper bound of the "
+            f"rate is {upper:.4g} per day (threshold {policy.rate:.4g})"
+        )
+        exit_reason = (
+            "no counted failure, and the 95% upper bound of the rate is below the threshold"
+            if below
+            else "no counted failure yet, but too short an observation to bound the rate below the threshold"
+        )
     else:
         data = srgm.FailureTimes.of(times, max(days_in, times[-1]))
         estimate = srgm.estimate(data, models=models, threshold=policy.rate, horizon=HORIZON_DAYS)
-        if estimate.forecast is None:
-            intensity = None
-            wanted = math.nan
-            decided = "no forecast"
-            message = (
-                srgm.NO_GROWTH
-                if any(e == srgm.NO_GROWTH for e in estimate.errors.values())
-                else (next(iter(estimate.errors.values()), srgm.NO_GROWTH))
-            )
-        else:
-            fc = estimate.forecast
-            intensity = fc.current_intensity
+        fc = estimate.forecast
+        intensity = fc.current_intensity if fc is not None else None
+        if estimate.decides and fc is not None:
             wanted = max(fc.threshold_time, days_in)
             decided = "forecast" if fc.threshold_time >= days_in else "observed"
+        else:
+            wanted = math.nan
+            decided = NOT_ENOUGH_EVIDENCE
+            message = estimate.verdict
+        below = bool(estimate.views) and all(v.below_threshold_now for v in estimate.views)
+        if fc is None:
+            exit_reason = f"no usable model: {estimate.verdict}"
+        elif not estimate.models_agree:
+            views = ", ".join(
+                f"{v.model} {'below' if v.below_threshold_now else 'above'}" for v in estimate.views
+            )
+            exit_reason = f"the usable models disagree ({views}): not met"
+        else:
+            exit_reason = (
+                "every usable model puts the intensity below the threshold now"
+                if below
+                else "the intensity is above the threshold now"
+            )
     if math.isnan(wanted):
         days = float(policy.max_days)
-        notes.append("no forecast: the policy's max_days decides")
+        notes.append("not enough evidence for a forecast: the policy's max_days decides")
     elif wanted < policy.min_days:
         days, decided = float(policy.min_days), "min_days"
     elif wanted > policy.max_days:
@@ -239,7 +271,9 @@ def assess(
     else:
         days = wanted
     proposed_end = go_live + timedelta(days=math.ceil(days))
-    exit_met = intensity is not None and intensity < policy.rate and open_counted == 0
+    exit_met = below and open_counted == 0
+    if below and open_counted:
+        exit_reason += f"; but {open_counted} counted defect(s) or incident(s) still open"
     return ProductWarranty(
         product_id=product_id,
         slug=slug,
@@ -257,6 +291,7 @@ def assess(
         exit_met=exit_met,
         message=message,
         notes=notes,
+        exit_reason=exit_reason,
     )
 
 
@@ -360,7 +395,12 @@ def page_context(*, product: Any, now: datetime | None = None) -> dict[str, Any]
         return w.go_live + timedelta(days=math.ceil(days))
 
     forecast_dates = None
-    if fc is not None and fc.threshold_time > 0 and all(math.isfinite(v) for v in fc.interval):
+    if (
+        fc is not None
+        and not fc.below_threshold_now
+        and fc.threshold_time > 0
+        and all(math.isfinite(v) for v in fc.interval)
+    ):
         forecast_dates = {"at": on(fc.threshold_time), "low": on(fc.interval[0]), "high": on(fc.interval[1])}
     return {
         "warranty": w,
@@ -371,6 +411,7 @@ def page_context(*, product: Any, now: datetime | None = None) -> dict[str, Any]
         "forecast_dates": forecast_dates,
         "intensity_per": None if w.current_intensity is None else w.current_intensity * per_days,
         "other_fits": [f for f in est.fits if f is not fit] if est else [],
+        "views": est.views if est else [],
         "errors": est.errors if est else {},
         "trend": est.trend if est else None,
         "interval_method": srgm.INTERVAL_METHOD,

@@ -48,6 +48,17 @@ import numpy as np
 from scipy import optimize, special, stats
 
 NO_GROWTH = "no reliability growth yet: cannot scope the warranty from these data"
+NOT_SIGNIFICANT = "not enough evidence of reliability growth (Laplace test not significant at 5%)"
+NO_USABLE = "no model both fits the data and has an interior estimate"
+# A JM estimate with fewer than this many faults left is treated as the boundary N = n.
+JM_MIN_REMAINING = 0.01
+# The range of b T (the shape parameter times the observation time) inside which a
+# GO/DSS/MO estimate is interior: outside it the likelihood is flat at its bound.
+BT_MIN = 1e-6
+BT_MAX = 700.0
+# Goodness of fit: a model is used only when its test does not reject at this level.
+GOF_ALPHA = 0.05
+GROWTH_ALPHA = 0.05
 INTERVAL_LEVEL = 0.90
 INTERVAL_METHOD = "delta method on the log scale (observed information)"
 _Z90 = float(stats.norm.ppf(0.5 + INTERVAL_LEVEL / 2))
@@ -235,13 +246,31 @@ class Fit:
         """The failure intensity at t; for JM, the expected intensity given the data."""
         return self._spec.intensity_after(np.asarray(t, dtype=float), self.theta, self.data)
 
+    @property
+    def degenerate(self) -> str | None:
+        """Why this fit sits at or beyond its parameter boundary, or None when it is
+        interior. A degenerate fit is reported but never selected and never decides."""
+        return self._spec.degenerate(self.theta, self.cov, self.data)
+
+    @property
+    def gof(self) -> GoodnessOfFit:
+        return goodness_of_fit(self)
+
+    @property
+    def usable(self) -> bool:
+        return self.degenerate is None and self.gof.passed
+
     def as_dict(self) -> dict[str, Any]:
+        gof = self.gof
         return {
             "model": self.model,
             "params": {k: _r(v) for k, v in self.params.items()},
             "stderr": {k: _r(v) for k, v in self.stderr.items()},
             "log_likelihood": _r(self.log_likelihood),
             "aic": _r(self.aic),
+            "degenerate": self.degenerate,
+            "goodness_of_fit": gof.as_dict(),
+            "usable": self.degenerate is None and gof.passed,
         }
 
 
@@ -252,7 +281,12 @@ def _r(v: float | None, digits: int = 6) -> float | None:
 
 
 def _solve_decreasing(f: Callable[[float], float], target: float, lo: float, hi: float) -> float:
-    return float(optimize.brentq(lambda u: f(u) - target, lo, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
+    try:
+        return float(optimize.brentq(lambda u: f(u) - target, lo, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
+    except ValueError:
+        # No sign change inside [lo, hi]: the root is at (or past) a bound of the shape
+        # parameter, i.e. the likelihood has no interior maximum there.
+        raise NoFiniteMLE("the shape parameter's estimate is at its bound") from None
 
 
 def _trunc_exp_mean(u: float) -> float:
@@ -398,6 +432,20 @@ class ModelSpec:
         ll = self.grouped_loglik(theta, data)
         hess = _numeric_hessian(lambda th: self.grouped_loglik(th, data), theta)
         return self._make(theta, _cov(hess), ll, data)
+
+    def degenerate(self, theta: np.ndarray, cov: np.ndarray, data: Data) -> str | None:
+        """A reason when the MLE is on the boundary: a non-finite parameter, a shape
+        parameter at the end of its range (``b T`` below ``B_MIN`` or above ``B_MAX``), or a
+        standard error that is missing or not finite (a singular observed information)."""
+        if not np.all(np.isfinite(theta)) or np.any(theta <= 0):
+            return "a parameter is not finite and positive"
+        u = float(theta[1]) * data.observed_until
+        if u < BT_MIN or u > BT_MAX:
+            return f"the shape parameter is at its bound (b T = {u:.3g})"
+        diag = np.diag(cov)
+        if not np.all(np.isfinite(diag)) or np.any(diag <= 0):
+            return "no finite standard error (the observed information is singular)"
+        return None
 
     def _make(self, theta: np.ndarray, cov: np.ndarray, ll: float, data: Data) -> Fit:
         params = {name: float(v) for name, v in zip(self.param_names, theta, strict=True)}
@@ -618,6 +666,20 @@ class JelinskiMoranda(ModelSpec):
     def remaining(self, theta: np.ndarray, data: Data) -> float | None:
         return float(theta[0] - data.n)
 
+    def degenerate(self, theta: np.ndarray, cov: np.ndarray, data: Data) -> str | None:
+        big_n = float(theta[0])
+        if math.isfinite(big_n) and big_n - data.n < JM_MIN_REMAINING:
+            return (
+                f"N = {big_n:.4g} is at or below the {data.n} failures seen (N - n < {JM_MIN_REMAINING}): "
+                "a boundary estimate that says nothing about the faults left"
+            )
+        if not np.all(np.isfinite(theta)) or np.any(theta <= 0):
+            return "a parameter is not finite and positive"
+        diag = np.diag(cov)
+        if not np.all(np.isfinite(diag)) or np.any(diag <= 0):
+            return "no finite standard error (the observed information is singular)"
+        return None
+
     def fit_grouped(self, data: GroupedCounts) -> Fit:
         raise FitError("the Jelinski-Moranda model needs failure times, not counts per period")
 
@@ -675,6 +737,91 @@ def fit(model: str, data: Data) -> Fit:
     return MODELS[MODEL_CODES.get(model, model)].fit(data)
 
 
+# ----------------------------------------------------------------------------- goodness of fit
+
+
+@dataclass(frozen=True)
+class GoodnessOfFit:
+    test: str
+    statistic: float | None
+    p_value: float | None
+    n: int
+    passed: bool
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            "statistic": _r(self.statistic),
+            "p_value": _r(self.p_value),
+            "n": self.n,
+            "alpha": GOF_ALPHA,
+            "passed": self.passed,
+            "note": self.note,
+        }
+
+
+KS_NHPP = (
+    "Kolmogorov-Smirnov test of the time-transformed failure times m(t_i)/m(T) against "
+    "Uniform(0, 1) (given n failures by T, an NHPP's failure times are independent with "
+    "distribution m(t)/m(T))"
+)
+KS_JM = (
+    "Kolmogorov-Smirnov test of the probability-integral transforms "
+    "u_i = 1 - exp(-phi (N - i + 1) x_i) of the times between failures against Uniform(0, 1) "
+    "(the u-plot of Abdel-Ghaly, Chan and Littlewood 1986, tested)"
+)
+CHI2_GROUPED = "Pearson chi-squared test of the counts per period given the total (df = periods - 2)"
+
+
+def transformed_times(result: Fit) -> np.ndarray:
+    """The values a correct model makes independent and Uniform(0, 1), sorted (see the
+    ``KS_NHPP`` and ``KS_JM`` texts); failure times only."""
+    data = result.data
+    assert isinstance(data, FailureTimes)
+    t, end = data.times, data.observed_until
+    if isinstance(result._spec, JelinskiMoranda):
+        big_n, phi = result.theta
+        x = np.diff(np.concatenate(([0.0], t)))
+        rates = phi * (big_n - np.arange(data.n))
+        return np.sort(-np.expm1(-np.maximum(rates, 0.0) * x))
+    if data.n and end == t[-1]:
+        # Observation ended at the last failure: only the others are free (failure-truncated).
+        t = t[:-1]
+    total = float(result.mean_value(np.array(end)))
+    return np.sort(np.asarray(result.mean_value(t)) / total)
+
+
+def goodness_of_fit(result: Fit) -> GoodnessOfFit:
+    """Does the fitted model describe the data? Failure times: a KS test of the
+    transformed times against the uniform (the parameters are estimated from the same
+    data, so the p-value is conservative: a rejection is trustworthy). Grouped: Pearson's
+    chi-squared on the counts per period given the total. Not rejected at ``GOF_ALPHA``
+    means usable; too little data to test is said and not counted against the model."""
+    data = result.data
+    if isinstance(data, FailureTimes):
+        u = transformed_times(result)
+        test = KS_JM if isinstance(result._spec, JelinskiMoranda) else KS_NHPP
+        if u.size < 1 or not np.all(np.isfinite(u)):
+            return GoodnessOfFit(test, None, None, int(u.size), True, "too few failure times to test")
+        res = stats.kstest(u, "uniform")
+        p = float(res.pvalue)
+        return GoodnessOfFit(test, float(res.statistic), p, int(u.size), bool(p >= GOF_ALPHA))
+    m = np.asarray(result.mean_value(data.ends))
+    expected_share = np.diff(np.concatenate(([0.0], m))) / m[-1]
+    expected = expected_share * data.n
+    df = data.ends.size - 2
+    if df < 1:
+        return GoodnessOfFit(CHI2_GROUPED, None, None, data.n, True, "too few periods to test")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = float(np.sum(np.where(expected > 0, (data.counts - expected) ** 2 / expected, 0.0)))
+    p = float(stats.chi2.sf(chi2, df))
+    note = "some expected counts are below 5: the chi-squared approximation is rough" if np.any(
+        expected < 5
+    ) else ""
+    return GoodnessOfFit(CHI2_GROUPED, chi2, p, data.n, bool(p >= GOF_ALPHA), note)
+
+
 # ----------------------------------------------------------------------------- forecast
 
 
@@ -686,7 +833,9 @@ class Forecast:
     current_intensity: float
     below_threshold_now: bool
     threshold_time: float  # from the origin; <= now when already below
-    interval: tuple[float, float]
+    interval: tuple[float, float]  # never before ``now`` (see ``interval_clipped``)
+    interval_clipped: bool  # the raw interval started before the end of observation
+    raw_interval: tuple[float, float]  # the delta-method interval itself (for coverage checks)
     expected_remaining: float | None
     expected_remaining_stderr: float | None
     horizon: float
@@ -701,6 +850,7 @@ class Forecast:
             "below_threshold_now": self.below_threshold_now,
             "threshold_time": _r(self.threshold_time),
             "interval": [_r(self.interval[0]), _r(self.interval[1])],
+            "interval_clipped": self.interval_clipped,
             "interval_level": INTERVAL_LEVEL,
             "interval_method": INTERVAL_METHOD,
             "expected_remaining": _r(self.expected_remaining),
@@ -734,7 +884,12 @@ def _delta_se(f: Callable[[np.ndarray], float], theta: np.ndarray, cov: np.ndarr
 def forecast(result: Fit, *, threshold: float, horizon: float) -> Forecast:
     """When the intensity falls below ``threshold`` (failures per time unit), with a 90%
     interval by the delta method on the log of that time; the expected failures still to
-    come; and the probability of no failure in the next ``horizon`` time units."""
+    come; and the probability of no failure in the next ``horizon`` time units.
+
+    The exit cannot happen before the end of observation, so the interval is reported as
+    ``[max(now, low), max(now, high)]`` and ``interval_clipped`` says when that changed it.
+    Expected failures still to come are never negative (a fit that says so is degenerate
+    and is not forecast from by ``estimate``)."""
     if threshold <= 0:
         raise ValueError("the threshold must be a positive rate")
     spec, theta, data = result._spec, result.theta, result.data
@@ -743,24 +898,33 @@ def forecast(result: Fit, *, threshold: float, horizon: float) -> Forecast:
     t_star = spec.threshold_time(theta, threshold, data)
     se = _delta_se(lambda th: spec.threshold_time(th, threshold, data), theta, result.cov)
     if t_star <= 0:
-        interval = (0.0, 0.0)
+        raw = (0.0, 0.0)
     elif se is None:
-        interval = (math.nan, math.nan)
+        raw = (math.nan, math.nan)
     else:
-        spread = math.exp(_Z90 * se / t_star)
-        interval = (t_star / spread, t_star * spread)
+        log_spread = _Z90 * se / t_star
+        if log_spread > 700:  # the interval is unbounded for any practical purpose
+            raw = (0.0, math.inf)
+        else:
+            spread = math.exp(log_spread)
+            raw = (t_star / spread, t_star * spread)
+    clipped = bool(math.isfinite(raw[0]) and raw[0] < now)
+    interval = (max(now, raw[0]), max(now, raw[1])) if clipped else raw
     remaining = spec.remaining(theta, data)
     rem_se = None
     if remaining is not None:
         rem_se = _delta_se(lambda th: spec.remaining(th, data) or 0.0, theta, result.cov)
+        remaining = max(remaining, 0.0)
     return Forecast(
         model=result.model,
         threshold=threshold,
         now=now,
-        current_intensity=current,
-        below_threshold_now=current < threshold,
-        threshold_time=t_star,
-        interval=interval,
+        current_intensity=max(current, 0.0),
+        below_threshold_now=bool(current < threshold),
+        threshold_time=float(t_star),
+        interval=(float(interval[0]), float(interval[1])),
+        interval_clipped=clipped,
+        raw_interval=(float(raw[0]), float(raw[1])),
         expected_remaining=remaining,
         expected_remaining_stderr=rem_se,
         horizon=horizon,
@@ -780,10 +944,39 @@ class Estimate:
     selected: Fit | None
     forecast: Forecast | None
     order: list[str]
+    views: list[Forecast] = field(default_factory=list)  # one per usable model
 
     @property
     def ok(self) -> bool:
         return self.selected is not None
+
+    @property
+    def growth_significant(self) -> bool:
+        """The Laplace test finds growth at the one-sided ``GROWTH_ALPHA`` level."""
+        return self.trend is not None and self.trend.p_value < GROWTH_ALPHA
+
+    @property
+    def models_agree(self) -> bool:
+        """Every usable model says the same about being below the threshold now."""
+        return len({v.below_threshold_now for v in self.views}) <= 1
+
+    @property
+    def decides(self) -> bool:
+        """May the forecast decide the end of warranty? Only with significant growth and
+        a usable selected model. (Whether the exit is met also needs the usable models
+        to agree: see ``models_agree``.)"""
+        return self.forecast is not None and self.growth_significant
+
+    @property
+    def verdict(self) -> str:
+        """Why the forecast does or does not decide, in words."""
+        if self.forecast is None:
+            if self.fits and not any(f.usable for f in self.fits):
+                return NO_USABLE
+            return NO_GROWTH
+        if not self.growth_significant:
+            return NOT_SIGNIFICANT
+        return "forecast"
 
     def data_dict(self) -> dict[str, Any]:
         if isinstance(self.data, FailureTimes):
@@ -812,17 +1005,34 @@ class Estimate:
             "trend": self.trend.as_dict() if self.trend else None,
             "models": models,
             "selected": self.selected.model if self.selected else None,
+            "selection": (
+                "smallest AIC among models that are not degenerate and pass the goodness-of-fit test"
+            ),
             "forecast": self.forecast.as_dict() if self.forecast else None,
+            "views": [
+                {
+                    "model": v.model,
+                    "current_intensity": _r(v.current_intensity),
+                    "below_threshold_now": v.below_threshold_now,
+                }
+                for v in self.views
+            ],
+            "models_agree": self.models_agree,
+            "growth_significant": self.growth_significant,
+            "forecast_decides": self.decides,
+            "verdict": self.verdict,
         }
 
 
 def estimate(
     data: Data, *, models: Sequence[str] = ("go", "mo", "dss", "jm"), threshold: float, horizon: float
 ) -> Estimate:
-    """Fit every requested model, choose the one with the smallest AIC, and forecast.
+    """Fit every requested model, keep those that are interior (not degenerate) and pass
+    the goodness-of-fit test, choose the one with the smallest AIC among them, and
+    forecast; every usable model's view of "below the threshold now" is kept.
 
     Data whose Laplace statistic is not negative show no sign of growth at all; then no
-    model is used, whatever its likelihood says."""
+    model is fitted, whatever its likelihood says."""
     names = [MODEL_CODES.get(m, m) for m in models]
     fits: list[Fit] = []
     errors: dict[str, str] = {}
@@ -839,8 +1049,10 @@ def estimate(
             errors[name] = NO_GROWTH
         except FitError as exc:
             errors[name] = str(exc)
-    selected = min(fits, key=lambda f: f.aic) if fits else None
-    fc = forecast(selected, threshold=threshold, horizon=horizon) if selected else None
+    usable = [f for f in fits if f.usable]
+    selected = min(usable, key=lambda f: f.aic) if usable else None
+    views = [forecast(f, threshold=threshold, horizon=horizon) for f in usable]
+    fc = next((v for v in views if selected is not None and v.model == selected.model), None)
     return Estimate(
         data=data,
         trend=trend,
@@ -849,4 +1061,5 @@ def estimate(
         selected=selected,
         forecast=fc,
         order=names,
+        views=views,
     )

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from prodops.catalog.models import DEFAULT_STAGES, Product
+from prodops.lifecycle.models import Transition
 
 
 @dataclass(frozen=True)
@@ -65,19 +67,46 @@ class Readiness:
     passed: int
     total: int
     ready: bool
+    requested: bool = False  # a transition into ``gate`` is pending
 
     @property
     def percent(self) -> int:
         return round(100 * self.passed / self.total) if self.total else 100
+
+    @property
+    def blocked(self) -> bool:
+        """Shown as blocked: the same rule as the "Blocked gates" panel (``is_blocked``)."""
+        return is_blocked(gate=self.gate, ready=self.ready, requested=self.requested)
+
+
+# Retirement is a decision, not a readiness target: an operating product whose retire
+# gate is not open is blocked only once someone asks to retire it.
+DECISION_GATES = frozenset({DEFAULT_STAGES[-1]})
+
+
+def is_blocked(*, gate: str, ready: bool, requested: bool) -> bool:
+    """One answer for every page: a gate is blocked when it is not open and it is either
+    the product's next stage in the flow or a transition someone requested."""
+    return bool(gate) and not ready and (gate not in DECISION_GATES or requested)
+
+
+def _pending_gates(product_ids: list[int]) -> set[tuple[int, str]]:
+    return set(
+        Transition.objects.filter(product_id__in=product_ids, status=Transition.Status.PENDING).values_list(
+            "product_id", "to_stage"
+        )
+    )
 
 
 def readiness_for(products: list[Product]) -> dict[int, Readiness]:
     """Readiness for the next gate of each product, from the stored evaluations (one query)."""
     from prodops.readiness.models import ProductEvaluation
 
-    rows = ProductEvaluation.objects.filter(product_id__in=[p.pk for p in products]).values_list(
+    ids = [p.pk for p in products]
+    rows = ProductEvaluation.objects.filter(product_id__in=ids).values_list(
         "product_id", "next_gate", "ready", "counts"
     )
+    pending = _pending_gates(ids)
     out = {}
     for pid, gate, ready, stored in rows:
         if not gate:
@@ -85,7 +114,9 @@ def readiness_for(products: list[Product]) -> dict[int, Readiness]:
         counts = stored or {}
         passed = int(counts.get("pass", 0)) + int(counts.get("waived", 0))
         total = sum(int(v) for v in counts.values())
-        out[pid] = Readiness(gate=gate, passed=passed, total=total, ready=bool(ready))
+        out[pid] = Readiness(
+            gate=gate, passed=passed, total=total, ready=bool(ready), requested=(pid, gate) in pending
+        )
     return out
 
 
@@ -103,10 +134,11 @@ def blocked_gates(products: Any, *, limit: int) -> tuple[int, list[Blocked]]:
     # ``ready__lt=True`` rather than ``ready=False``: SQLite cannot use the (ready,
     # next_gate) index for ``NOT ready``, and without it every row's large ``results``
     # column is read.
-    # Retirement is a decision, not a readiness target: an operating product whose
-    # retire gate is not open is not blocked.
+    # Decision gates (retire) count only when a transition into them is pending: the
+    # same rule as ``is_blocked``, which the badges use.
+    requested = Transition.objects.filter(status=Transition.Status.PENDING, to_stage__in=DECISION_GATES)
     qs = ProductEvaluation.objects.filter(ready__lt=True, next_gate__gt="").exclude(
-        next_gate=DEFAULT_STAGES[-1]
+        Q(next_gate__in=DECISION_GATES) & ~Q(product_id__in=requested.values("product_id"))
     )
     if products.query.where:
         qs = qs.filter(product__in=products)

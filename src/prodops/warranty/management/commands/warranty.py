@@ -140,7 +140,9 @@ class Command(BaseCommand):
             open_counted=open_.get(product.id, 0),
             models=models,
         )
-        ok = result.estimate is None or result.estimate.ok
+        # Exit 0 only when a model is usable (docs/warranty.md); no counted failure at all
+        # means no model can be fitted, so 1.
+        ok = result.estimate is not None and result.estimate.ok
         return ok, result.as_dict()
 
 
@@ -186,10 +188,25 @@ def render_text(payload: dict[str, Any], *, unit: str | None = None) -> str:
         lines.append(
             f"  {m['model']:<18} {params}; log L = {_fmt(m['log_likelihood'])}, AIC = {_fmt(m['aic'])}"
         )
+        gof = m.get("goodness_of_fit") or {}
+        if m.get("degenerate"):
+            lines.append(f"  {'':<18} degenerate, not used: {m['degenerate']}")
+        elif gof and not gof.get("passed", True):
+            lines.append(f"  {'':<18} does not fit, not used: goodness-of-fit p = {_fmt(gof.get('p_value'))}")
+        elif gof:
+            note = gof.get("note") or gof.get("test", "").split(" (")[0]
+            lines.append(f"  {'':<18} goodness of fit: p = {_fmt(gof.get('p_value'))} ({note})")
     fc = payload.get("forecast")
     if payload.get("selected") and fc:
         lines.append("")
-        lines.append(f"Selected (smallest AIC): {payload['selected']}")
+        lines.append(f"Selected (smallest AIC among usable models): {payload['selected']}")
+        if len(payload.get("views") or []) > 1:
+            views = "; ".join(
+                f"{v['model']} {'below' if v['below_threshold_now'] else 'above'}" for v in payload["views"]
+            )
+            lines.append(f"  Each usable model now: {views}")
+        if not payload.get("forecast_decides", True):
+            lines.append(f"  The forecast does not decide: {payload.get('verdict')}")
         lines.append(
             f"  Intensity now: {_fmt(fc['current_intensity'])} {per} "
             f"(threshold {_fmt(fc['threshold'])} {per})"
@@ -197,10 +214,12 @@ def render_text(payload: dict[str, Any], *, unit: str | None = None) -> str:
         if fc["below_threshold_now"]:
             lines.append("  The intensity is already below the threshold.")
         lo, hi = fc["interval"]
-        lines.append(
-            f"  Intensity below threshold from t = {_fmt(fc['threshold_time'])} "
-            f"(90% interval {_fmt(lo)} to {_fmt(hi)}, {fc['interval_method']})"
-        )
+        if not fc["below_threshold_now"]:
+            clipped = ", clipped at the end of observation" if fc.get("interval_clipped") else ""
+            lines.append(
+                f"  Intensity below threshold from t = {_fmt(fc['threshold_time'])} "
+                f"(90% interval {_fmt(lo)} to {_fmt(hi)}{clipped}, {fc['interval_method']})"
+            )
         if fc["expected_remaining"] is not None:
             lines.append(
                 f"  Expected failures still to come: {_fmt(fc['expected_remaining'])} "
@@ -226,9 +245,9 @@ def render_text(payload: dict[str, Any], *, unit: str | None = None) -> str:
         )
         lines.append(
             f"  Open counted defects/incidents: {w['open_counted']}; "
-            f"exit met: {'yes' if w['exit_met'] else 'no'}"
+            f"exit met: {'yes' if w['exit_met'] else 'no'} ({w.get('exit_reason', '')})"
         )
-    if not payload.get("selected") and payload["models"]:
+    if not payload.get("selected"):
         lines.append("")
-        lines.append(srgm.NO_GROWTH)
+        lines.append(payload.get("verdict") or (w or {}).get("message") or srgm.NO_GROWTH)
     return "\n".join(lines)
