@@ -50,7 +50,7 @@ def test_a_jm_estimate_below_the_failures_seen_is_degenerate():
     assert est.forecast is None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(
     gaps=st.lists(st.floats(min_value=0.05, max_value=50.0), min_size=3, max_size=30),
     tail=st.floats(min_value=0.0, max_value=200.0),

@@ -293,6 +293,8 @@ def _trunc_exp_mean(u: float) -> float:
     """Mean of an exponential with rate u truncated to [0, 1]: 1/u - 1/(e^u - 1)."""
     if u < 1e-4:
         return 0.5 - u / 12 + u**3 / 720
+    if u > 700:  # e^u overflows; 1/(e^u - 1) is then below any float's resolution of 1/u
+        return 1 / u
     return 1 / u - 1 / math.expm1(u)
 
 
