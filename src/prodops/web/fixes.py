@@ -49,6 +49,7 @@ FACT_FIXES: dict[str, FixTarget] = {
     "slo.count": FixTarget("Add an SLO", form="slo"),
     "oncall.rotation": FixTarget("Name the on-call rotation", form="oncall"),
     "oncall.team_size": FixTarget("Add members to the run team", page="web:product-edit"),
+    "oncall.by_run_team": FixTarget("Give the on-call rotation to the run team", form="oncall"),
     "training.coverage": FixTarget("Record a training session", form="training"),
     "training.sessions": FixTarget("Record a training session", form="training"),
     "support.signoff_coverage": FixTarget(
