@@ -58,6 +58,7 @@ SUMMARIES = {
     "pilot": "A product's pilot: status (exit 0 all criteria pass), observe, import CSV",
     "playbooks": "Playbooks and their runs: list, start, show, done, skip, close",
     "report": "Write a product's handover pack as Markdown, HTML or PDF",
+    "outcomes": "Customer outcomes: active users, retention, cohorts, support load, CSAT",
     "role": "Show or set a user's role (admin, product operations, member, viewer)",
     "schema": "Print the JSON Schema of the config-as-code format",
     "serve": "Serve ProdOps over HTTP with gunicorn",

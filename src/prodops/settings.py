@@ -63,12 +63,12 @@ def _default_data_dir() -> Path:
 DATA_DIR = Path(envstr("PRODOPS_DATA_DIR", str(_default_data_dir())))
 
 
-def _secret_key() -> str:
-    key = envsecret("PRODOPS_SECRET_KEY")
+def _secret_key(name: str = "PRODOPS_SECRET_KEY", filename: str = "secret_key") -> str:
+    key = envsecret(name)
     if key:
         return key
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path = DATA_DIR / "secret_key"
+    path = DATA_DIR / filename
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -77,6 +77,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Hashes anonymous usage user keys at ingestion (events.userkeys). Separate from
+# SECRET_KEY so that rotating sessions' key does not make every user new.
+PRODOPS_USAGE_SECRET = _secret_key("PRODOPS_USAGE_SECRET", "usage_secret")
 DEBUG = envbool("PRODOPS_DEBUG", False)
 ALLOWED_HOSTS = envlist("PRODOPS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("PRODOPS_CSRF_TRUSTED_ORIGINS", [])
@@ -101,6 +104,7 @@ PRODOPS_APPS = [
     "prodops.alignment",
     "prodops.pilots",
     "prodops.playbooks",
+    "prodops.outcomes",
     "prodops.web",
 ]
 

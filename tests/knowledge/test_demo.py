@@ -23,7 +23,8 @@ def test_seeders_fill_products_by_stage(make_product, make_person, actor):
         "b-build": "build",
         "c-pilot": "pilot",
         "d-warranty": "warranty",
-        "e-operate": "operate", "f-operate": "operate",
+        "e-operate": "operate",
+        "f-operate": "operate",
     }
     products = {slug: make_product(slug, stage=stage, run_team=team) for slug, stage in stages.items()}
     rng = random.Random(42)

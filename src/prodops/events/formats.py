@@ -105,6 +105,28 @@ def _number(minimum: float, maximum: float, integer: bool = False) -> Callable[[
     return convert
 
 
+def _rating(value: Any, field: str) -> str:
+    if value in (None, ""):
+        return ""
+    text = str(value).strip().lower() if isinstance(value, str) else value
+    if text not in ("good", "bad"):
+        raise RecordError("must be good or bad", field=field)
+    return str(text)
+
+
+def _user(value: Any, field: str) -> str | None:
+    """An anonymous user key: hashed with the installation's secret when stored (see
+    events.userkeys); the raw key is never kept."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RecordError("must be text (an anonymous user key)", field=field)
+    text = str(value).strip()
+    if not text or len(text) > 200 or "\x00" in text:
+        raise RecordError("must be 1 to 200 characters without NUL", field=field)
+    return text
+
+
 def _time(value: Any, field: str) -> Any:
     return parse_time(value, field=field)
 
@@ -152,6 +174,8 @@ FIELDS: dict[str, dict[str, tuple[Converter, bool]]] = {
         "opened_at": (_time, True),
         "closed_at": (_optional_time, False),
         "handle_minutes": (_number(0, 1e7), False),
+        "rating": (_rating, False),
+        "rated_at": (_optional_time, False),
     },
     "page": {
         "title": (_text(500), False),
@@ -160,7 +184,10 @@ FIELDS: dict[str, dict[str, tuple[Converter, bool]]] = {
     },
     "usage": {
         "date": (_date, True),
-        "active_users": (_number(0, 2**31 - 1, integer=True), True),
+        # Either one anonymous user's activity that day, or the day's total (then only
+        # DAU is known): exactly one of the two.
+        "active_users": (_number(0, 2**31 - 1, integer=True), False),
+        "user": (_user, False),
     },
 }
 # (start, end) fields: an end before its start would skew MTTR and durations.
@@ -173,6 +200,21 @@ SPANS: dict[str, tuple[str, str]] = {
 DEFAULTS: dict[str, dict[str, Any]] = {
     "deployment": {"environment": "production", "status": "success", "rework": False, "additional_shas": []},
 }
+
+
+def _usage_shape(fields: dict[str, Any]) -> None:
+    has_user = fields.get("user") is not None
+    has_total = fields.get("active_users") is not None
+    if has_user == has_total:
+        raise RecordError(
+            "give either user (one anonymous user's activity) or active_users (the day's total), not "
+            + ("both" if has_user else "neither"),
+            field="user" if has_user else "active_users",
+        )
+    if has_user:
+        fields.pop("active_users", None)
+    else:
+        fields.pop("user", None)
 
 
 @dataclass
@@ -213,6 +255,14 @@ def record_from_dict(data: Any, *, default_source: str = "prodops") -> Record:
         start, end = SPANS[kind]
         if fields.get(end) is not None and fields[end] < fields[start]:
             raise RecordError(f"is before {start}", field=end)
+    if kind == "usage":
+        _usage_shape(fields)
+    if kind == "ticket":
+        if fields.get("rated_at") and not fields.get("rating"):
+            raise RecordError("is only meaningful with a rating", field="rated_at")
+        if fields.get("rating") and not fields.get("rated_at"):
+            # Rated when closed (or opened, for a ticket still open) unless told otherwise.
+            fields["rated_at"] = fields.get("closed_at") or fields["opened_at"]
     external_id = str(data.get("id") or "")
     if kind == "change" and not external_id:
         external_id = fields["sha"]

@@ -171,6 +171,14 @@ class Ticket(Event):
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     handle_minutes = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    rating = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[("good", "Good"), ("bad", "Bad")],
+        help_text="The customer's satisfaction rating, if they gave one (CSAT).",
+    )
+    rated_at = models.DateTimeField(null=True, blank=True, help_text="When the rating was given.")
 
     class Meta:
         constraints = [
@@ -220,6 +228,31 @@ class Usage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.active_users} active users"
+
+
+class ActiveUserDay(models.Model):
+    """One anonymous user active on one UTC day for one product.
+
+    ``user_key`` is the first 8 bytes of HMAC-SHA256(installation secret, raw key), as a
+    signed 64-bit integer (events.userkeys): the raw key is never stored, and without the
+    secret the stored value cannot be linked back to it. ``day`` counts UTC days since
+    1970-01-01 so window arithmetic is plain integer arithmetic on every database.
+    """
+
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="active_user_days"
+    )
+    day = models.IntegerField(help_text="UTC days since 1970-01-01.")
+    user_key = models.BigIntegerField(help_text="Keyed hash of the anonymous user key.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "day", "user_key"], name="active_user_day_unique")
+        ]
+        indexes = [models.Index(fields=["product", "user_key", "day"], name="active_user_day_by_user")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_key:x} active on day {self.day}"
 
 
 class WebhookDelivery(models.Model):

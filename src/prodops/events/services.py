@@ -21,9 +21,11 @@ from prodops.accounts import policy
 from prodops.audit.services import record as audit
 from prodops.core.actors import Actor
 from prodops.core.signals import notify_facts_changed
+from prodops.events import userkeys
 from prodops.events.formats import LineError
 from prodops.events.integrations import get_parser
 from prodops.events.models import (
+    ActiveUserDay,
     Change,
     Defect,
     Deployment,
@@ -157,9 +159,16 @@ def _store(
         except RecordError as error:
             errors.append(LineError(number, error.field, error.message))
             continue
-        key: tuple[Any, ...] = (
-            (pid, record.fields["date"]) if record.kind == "usage" else (record.source, record.external_id)
-        )
+        if record.kind == "usage" and record.fields.get("user") is not None:
+            # One anonymous user's activity: hashed here, the raw key goes no further.
+            key: tuple[Any, ...] = (
+                pid,
+                userkeys.day_number(record.fields["date"]),
+                userkeys.user_key(record.fields["user"], settings.PRODOPS_USAGE_SECRET),
+            )
+            by_kind["active_user"][key] = (record, pid)
+            continue
+        key = (pid, record.fields["date"]) if record.kind == "usage" else (record.source, record.external_id)
         # A later event with the same id replaces an earlier one in the same batch (an
         # upsert cannot touch one row twice in one statement).
         by_kind[record.kind][key] = (record, pid)
@@ -168,6 +177,13 @@ def _store(
     counts: dict[str, int] = {}
     products: set[int] = set()
     for kind, keyed in by_kind.items():
+        if kind == "active_user":
+            rows = [ActiveUserDay(product_id=pid, day=day, user_key=uk) for pid, day, uk in keyed]
+            # The same user on the same day is one row: a resent event changes nothing.
+            ActiveUserDay.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+            counts["usage"] = counts.get("usage", 0) + len(rows)
+            products.update(pid for pid, _, _ in keyed if pid is not None)
+            continue
         objects = _instances(kind, keyed.values())
         model = MODELS[kind]
         if kind == "usage":
@@ -199,7 +215,7 @@ def _store(
                 unique_fields=unique,
                 update_fields=[f for f in update if f not in unique],
             )
-        counts[kind] = len(objects)
+        counts[kind] = counts.get(kind, 0) + len(objects)
         products.update(pid for _, pid in keyed.values() if pid is not None)
     return counts, products
 
