@@ -74,13 +74,17 @@ def test_dora_json_for_one_product(history, capsys):
 def test_dora_all_prints_a_readable_table(history, capsys):
     call_command("dora", all=True, as_of="2026-01-14", window="14d", linkage="fourkeys", bands="2024")
     out = capsys.readouterr().out
-    assert "linkage: fourkeys, bands: DORA 2024" in out
+    assert "linkage: fourkeys, bands: 2024 report" in out
     lines = out.splitlines()
     row = next(line for line in lines if line.startswith("payments-api"))
-    assert "1.00 high" in row  # deploys/week, banded
+    # One deploy a week is nearer the 2024 report's medium value (between weekly and
+    # monthly: 0.48/week) than its high one (between daily and weekly: 2.6/week) on a log scale.
+    assert "1.00 medium" in row  # deploys/week, banded
     quiet = next(line for line in lines if line.startswith("quiet-service"))
     assert "n/a" in quiet and " 0.0 " not in quiet
-    assert any(line.startswith("portfolio (median)") for line in lines)
+    assert any(line.startswith("portfolio (median product)") for line in lines)
+    # The sum is its own line, labelled as a sum, never in the median row.
+    assert any(line.startswith("Successful deployments, all products together (sum):") for line in lines)
 
 
 @pytest.mark.django_db
@@ -209,3 +213,26 @@ def test_changes_from_before_the_window_count_when_deployed_in_it(make_product, 
     data = json.loads(capsys.readouterr().out)
     assert data["lead_time_for_changes"]["median_hours"] == 72.0
     assert data["lead_time_for_changes"]["changes"] == 1
+
+
+def test_portfolio_rows_compute_what_they_say(db):
+    from prodops.metrics.services import portfolio
+
+    def result(deploys: int, per_week: float | None) -> dict:
+        empty = {"value": None, "median_hours": None, "band": None}
+        return {
+            "deployments": deploys,
+            "deployment_frequency": {"per_week": per_week},
+            "lead_time_for_changes": dict(empty),
+            "change_failure_rate": dict(empty),
+            "time_to_restore": dict(empty),
+            "rework_rate": dict(empty),
+        }
+
+    summary = portfolio([result(300, 10.0), result(40, 2.0), result(9, None)], bands="2023")
+    assert summary["deployments"] == 40  # the median product, as the row is labelled
+    assert summary["deployments_total"] == 349  # the sum, labelled as a sum
+    assert summary["aggregates"]["deployments_total"].startswith("sum")
+    assert summary["deployment_frequency"]["per_week"] == 6.0  # median of the two with a value
+    assert summary["deployment_frequency"]["products"] == 2
+    assert "convention" in summary["band_basis"]

@@ -55,6 +55,7 @@ the edges ProdOps derives from them and docs/metrics.md for the derivation.
 from __future__ import annotations
 
 import bisect
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -159,10 +160,132 @@ BANDS: dict[str, dict[str, Band]] = {
 }
 
 
+# What each report publishes per cluster (its own words) and the representative value
+# ProdOps places on that description, per metric (deployments per week; hours; a rate).
+# The reports give typical values per cluster, not edges; a range is represented by its
+# geometric midpoint and "less than X" by X/2: ProdOps's convention.
+PUBLISHED: dict[str, dict[str, dict[str, tuple[str, float]]]] = {
+    "2023": {
+        "elite": {
+            "deployment_frequency": ("on demand (multiple deploys per day)", 14.0),
+            "lead_time_hours": ("less than one day", 12.0),
+            "change_failure_rate": ("5%", 0.05),
+            "recovery_hours": ("less than one hour", 0.5),
+        },
+        "high": {
+            "deployment_frequency": ("between once per day and once per week", 7**0.5),
+            "lead_time_hours": ("between one day and one week", (24 * 168) ** 0.5),
+            "change_failure_rate": ("10%", 0.10),
+            "recovery_hours": ("less than one day", 12.0),
+        },
+        "medium": {
+            "deployment_frequency": ("between once per week and once per month", PER_WEEK_MONTHLY**0.5),
+            "lead_time_hours": ("between one week and one month", (168 * HOURS_PER_MONTH) ** 0.5),
+            "change_failure_rate": ("15%", 0.15),
+            "recovery_hours": ("between one day and one week", (24 * 168) ** 0.5),
+        },
+        "low": {
+            "deployment_frequency": ("between once per week and once per month", PER_WEEK_MONTHLY**0.5),
+            "lead_time_hours": ("between one week and one month", (168 * HOURS_PER_MONTH) ** 0.5),
+            "change_failure_rate": ("64%", 0.64),
+            "recovery_hours": (
+                "between one month and six months",
+                (HOURS_PER_MONTH * 6 * HOURS_PER_MONTH) ** 0.5,
+            ),
+        },
+    },
+    "2024": {
+        "elite": {
+            "deployment_frequency": ("on demand (multiple deploys per day)", 14.0),
+            "lead_time_hours": ("less than one day", 12.0),
+            "change_failure_rate": ("5%", 0.05),
+            "recovery_hours": ("less than one hour", 0.5),
+        },
+        "high": {
+            "deployment_frequency": ("between once per day and once per week", 7**0.5),
+            "lead_time_hours": ("between one day and one week", (24 * 168) ** 0.5),
+            "change_failure_rate": ("20%", 0.20),
+            "recovery_hours": ("less than one day", 12.0),
+        },
+        "medium": {
+            "deployment_frequency": ("between once per week and once per month", PER_WEEK_MONTHLY**0.5),
+            "lead_time_hours": ("between one week and one month", (168 * HOURS_PER_MONTH) ** 0.5),
+            "change_failure_rate": ("10%", 0.10),
+            "recovery_hours": ("less than one day", 12.0),
+        },
+        "low": {
+            "deployment_frequency": (
+                "between once per month and once every six months",
+                (PER_WEEK_MONTHLY * PER_WEEK_MONTHLY / 6) ** 0.5,
+            ),
+            "lead_time_hours": (
+                "between one month and six months",
+                (HOURS_PER_MONTH * 6 * HOURS_PER_MONTH) ** 0.5,
+            ),
+            "change_failure_rate": ("40%", 0.40),
+            "recovery_hours": ("between one week and one month", (168 * HOURS_PER_MONTH) ** 0.5),
+        },
+    },
+}
+
+BAND_BASIS = {
+    "2023": (
+        "ProdOps's convention: per-metric edges derived from the cluster table of the Accelerate "
+        "State of DevOps Report 2023 (the report publishes typical values per cluster, not edges)"
+    ),
+    "2024": (
+        "nearest cluster of the Accelerate State of DevOps Report 2024, on a log scale, to the "
+        "report's published values (a range is placed at its geometric midpoint, 'less than X' "
+        "at X/2: ProdOps's convention); the report assigns clusters by profile, not by edges"
+    ),
+}
+# Floors so that a zero rate or frequency has a logarithm (0.5% failures, one a decade).
+_LOG_FLOOR = {"change_failure_rate": 0.005, "deployment_frequency": 0.002}
+
+
+def _log_distance(metric: str, value: float, typical: float) -> float:
+    floor = _LOG_FLOOR.get(metric, 1e-3)
+    return abs(math.log10(max(value, floor)) - math.log10(max(typical, floor)))
+
+
+def nearest_cluster(bands: str, metric: str, value: float) -> str:
+    """The cluster whose published value for this metric is nearest (log scale); ties go
+    to the better cluster."""
+    table = PUBLISHED[bands]
+    return min(
+        LEVELS,
+        key=lambda level: (_log_distance(metric, value, table[level][metric][1]), LEVELS.index(level)),
+    )
+
+
+def profile(bands: str, values: dict[str, float | None]) -> dict[str, Any]:
+    """The nearest cluster *profile*: the cluster minimising the summed squared log
+    distances over the metrics that have a value (the report's clusters are profiles of
+    all four metrics). None when no metric has a value."""
+    known = {m: v for m, v in values.items() if v is not None and m in PUBLISHED[bands]["elite"]}
+    if not known:
+        return {"cluster": None, "reason": "no metric has a value", "metrics": 0}
+    scores = {
+        level: sum(_log_distance(m, v, PUBLISHED[bands][level][m][1]) ** 2 for m, v in known.items())
+        for level in LEVELS
+    }
+    best = min(LEVELS, key=lambda level: (scores[level], LEVELS.index(level)))
+    return {
+        "cluster": best,
+        "metrics": len(known),
+        "distance": round(scores[best] ** 0.5, 4),
+        "method": "nearest cluster profile (Euclidean distance of log10 values to the report's)",
+    }
+
+
 def band(bands: str, metric: str, value: float | None) -> str | None:
-    """The performance level of a value (None for no value)."""
+    """The performance level of a value (None for no value): for 2023 by ProdOps's
+    edges derived from the report's table; for 2024 the cluster whose published value is
+    nearest (see ``BAND_BASIS``)."""
     if value is None:
         return None
+    if bands == "2024":
+        return nearest_cluster(bands, metric, value)
     if metric == "deployment_frequency":
         return frequency_level(bands, value)
     table = BANDS[bands]
@@ -251,10 +374,29 @@ def compute(
     return stamp(result, window, linkage=linkage, bands=bands)
 
 
+_BANDED = {
+    "deployment_frequency": ("deployment_frequency", "per_week"),
+    "lead_time_hours": ("lead_time_for_changes", "median_hours"),
+    "change_failure_rate": ("change_failure_rate", "value"),
+    "recovery_hours": ("time_to_restore", "median_hours"),
+}
+
+
+def _metric_values(result: dict[str, Any]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for banded, (metric, key) in _BANDED.items():
+        entry = result.get(metric)
+        out[banded] = entry.get(key) if isinstance(entry, dict) else None
+    return out
+
+
 def stamp(result: dict[str, Any], window: Window, *, linkage: str, bands: str) -> dict[str, Any]:
     """Add the linkage, bands and window to an answer."""
     result["linkage"] = linkage
     result["bands"] = bands
+    result["band_basis"] = BAND_BASIS[bands]
+    if bands == "2024":
+        result["profile"] = profile(bands, _metric_values(result))
     result["window"] = {
         "start": window.start.isoformat(),
         "end": window.end.isoformat(),

@@ -264,10 +264,20 @@ def _default_in_database(
 
 def portfolio(results: Sequence[dict[str, Any]], *, bands: str) -> dict[str, Any]:
     """The portfolio as its median product: each metric is the median of the products
-    that have a value for it (their count is given), banded like a product."""
+    that have a value for it (their count is given), banded like a product. Every row
+    says what it aggregates: ``deployments`` is the median product's count, and
+    ``deployments_total`` the sum over products, labelled as such."""
+    counts = [int(r["deployments"]) for r in results]
     summary: dict[str, Any] = {
-        "deployments": sum(r["deployments"] for r in results),
+        "deployments": statistics.median(counts) if counts else None,
+        "deployments_total": sum(counts),
         "method": "median product",
+        "aggregates": {
+            "deployments": f"median over {len(counts)} products",
+            "deployments_total": f"sum over {len(counts)} products",
+            "metrics": "median over the products that have a value (count in 'products')",
+        },
+        "band_basis": dora.BAND_BASIS[bands],
     }
     band_metric = {
         "deployment_frequency": "deployment_frequency",
@@ -285,5 +295,6 @@ def portfolio(results: Sequence[dict[str, Any]], *, bands: str) -> dict[str, Any
             key: round(value, 4),
             "band": dora.band(bands, band_metric[metric], value) if metric in band_metric else None,
             "products": len(values),
+            "aggregate": f"median over {len(values)} products",
         }
     return summary

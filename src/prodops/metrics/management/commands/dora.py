@@ -86,7 +86,7 @@ class Command(BaseCommand):
         by_slug = {slug: results[pid] for pid, slug in products}
         header = (
             f"DORA metrics over {window_days} days to {end:%Y-%m-%d %H:%M %Z} "
-            f"(linkage: {options['linkage']}, bands: DORA {options['bands']})"
+            f"(linkage: {options['linkage']}, bands: {options['bands']} report, see below)"
         )
         if options["all"]:
             summary = services.portfolio(list(by_slug.values()), bands=options["bands"])
@@ -109,10 +109,11 @@ class Command(BaseCommand):
             [slug, str(result["deployments"]), *[_cell(result, m, k) for m, k, _ in COLUMNS]]
             for slug, result in by_slug.items()
         ]
+        median_deploys = summary["deployments"]
         rows.append(
             [
-                "portfolio (median)",
-                str(summary["deployments"]),
+                "portfolio (median product)",
+                "-" if median_deploys is None else f"{median_deploys:g}",
                 *[_cell(summary, m, k) for m, k, _ in COLUMNS],
             ]
         )
@@ -132,8 +133,9 @@ class Command(BaseCommand):
         self.stdout.write("  ".join("-" * w for w in widths))
         self.stdout.write(line(rows[-1]))
         self.stdout.write(
-            "\nn/a: not enough data in the window (never shown as 0); `--format json` gives each reason.\n"
-            "Methods: docs/metrics.md; bands per the Accelerate State of DevOps report named above."
+            f"\nSuccessful deployments, all products together (sum): {summary['deployments_total']}\n"
+            "n/a: not enough data in the window (never shown as 0); `--format json` gives each reason.\n"
+            f"Bands: {summary['band_basis']}. Methods: docs/metrics.md."
         )
 
     def _one(self, header: str, slug: str, result: dict[str, Any]) -> None:
@@ -145,3 +147,11 @@ class Command(BaseCommand):
             level = entry.get("band") or "-"
             note = entry.get("reason") if entry.get(key) is None else entry.get("method", "")
             self.stdout.write(f"  {title.ljust(width)}  {value:>10}  {level:<7} {note or ''}")
+        prof = result.get("profile")
+        if prof and prof.get("cluster"):
+            self.stdout.write(
+                f"\nNearest cluster profile ({prof['metrics']} metrics): {prof['cluster']} "
+                f"(distance {prof['distance']}; {prof['method']})"
+            )
+        if result.get("band_basis"):
+            self.stdout.write(f"Bands: {result['band_basis']}.")
