@@ -105,6 +105,7 @@ PRODOPS_APPS = [
     "prodops.pilots",
     "prodops.playbooks",
     "prodops.outcomes",
+    "prodops.handback",
     "prodops.web",
 ]
 

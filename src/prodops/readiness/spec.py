@@ -109,12 +109,28 @@ class CriterionSpec(BaseModel):
         )
 
 
+class HandbackPolicySpec(BaseModel):
+    """When a running product is too much for its run team (``handback`` app). The
+    defaults are the Google SRE book's limits: at most two paging events per 12-hour
+    on-call shift on average (ch. 11, "Being On-Call") and operational work at most 50%
+    of the team's time (ch. 1 and ch. 5)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_pages_per_shift: float = Field(default=2, ge=0, le=1000, allow_inf_nan=False)
+    max_load_share: float = Field(default=0.5, gt=0, le=10, allow_inf_nan=False)
+    after_days: int = Field(default=7, ge=0, le=365, description="Propose once triggered this long.")
+    to: str = Field(default="warranty", description="The stage a handback goes to.")
+    stages: list[str] = Field(default_factory=lambda: ["operate"], description="The stages watched.")
+
+
 class StandardSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = ""
     stages: list[str] | None = None
     criteria: list[CriterionSpec]
+    handback: HandbackPolicySpec | None = None
 
     @property
     def stage_list(self) -> tuple[str, ...]:
@@ -126,6 +142,12 @@ class StandardSpec(BaseModel):
         stages = self.stage_list
         if len(set(stages)) != len(stages) or len(stages) < 2:
             return "stages", "stages must be at least two distinct names"
+        if self.handback is not None:
+            if self.handback.to not in stages:
+                return "handback.to", f"{self.handback.to!r} is not a stage"
+            for i, stage in enumerate(self.handback.stages):
+                if stage not in stages:
+                    return f"handback.stages.{i}", f"{stage!r} is not a stage"
         seen: set[str] = set()
         for i, crit in enumerate(self.criteria):
             if crit.id in seen:

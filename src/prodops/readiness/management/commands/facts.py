@@ -5,7 +5,33 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from prodops.core.facts import specs
+from prodops.catalog.models import Product
+from prodops.core.errors import NotFound
+from prodops.core.facts import compute, specs
+
+
+def _plain(value: Any) -> Any:
+    """A fact value as JSON: dates and durations as ISO text, lists and maps as they are."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "total_seconds"):
+        return value.total_seconds()
+    return value
+
+
+def product_facts(slug: str) -> dict[str, Any]:
+    """The current value of every fact the product has, by name."""
+    from django.utils import timezone
+
+    product = Product.objects.filter(slug=slug).first()
+    if product is None:
+        raise NotFound(f"no product {slug!r}", field="--product")
+    values = compute([product.pk], timezone.now()).get(product.pk, {})
+    return {name: _plain(values[name]) for name in sorted(values)}
 
 
 def markdown() -> str:
@@ -32,12 +58,30 @@ def markdown() -> str:
 
 
 class Command(BaseCommand):
-    help = "List every fact a rule may use, with its type, unit and description."
+    help = (
+        "List every fact a rule may use, with its type, unit and description; with "
+        "--product SLUG, that product's current fact values."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+        parser.add_argument("--product", metavar="SLUG", help="Print this product's current fact values.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["product"]:
+            values = product_facts(options["product"])
+            if options["format"] == "json":
+                self.stdout.write(json.dumps(values, indent=2, sort_keys=True))
+            else:
+                width = max((len(n) for n in values), default=10)
+                for name, value in values.items():
+                    shown = (
+                        json.dumps(value)
+                        if isinstance(value, str | list | dict | bool) or value is None
+                        else value
+                    )
+                    self.stdout.write(f"{name:<{width}}  {shown}")
+            return
         if options["format"] == "markdown":
             self.stdout.write(markdown(), ending="")
         elif options["format"] == "json":
