@@ -151,6 +151,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "prodops.notifications.context_processors.unread",
+                "prodops.web.context_processors.waiting",
             ],
         },
     },

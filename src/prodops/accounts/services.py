@@ -103,3 +103,74 @@ def record_login_failure(*, username: str, ip: str) -> None:
 
 def clear_login_failures(*, username: str, ip: str) -> None:
     LoginFailure.objects.filter(username=username.lower(), ip=ip).delete()
+
+
+# Inviting a person to sign in: a one-time set-password link made with Django's
+# password-reset tokens (invalid once the password is set, or after
+# PASSWORD_RESET_TIMEOUT).
+
+
+def _named_on(person_email: str, product: Any) -> bool:
+    if person_email in {product.build_lead.email, product.run_lead.email}:
+        return True
+    team_ids = [t for t in (product.build_team_id, product.run_team_id) if t]
+    from prodops.catalog.models import Team
+
+    return Team.objects.filter(pk__in=team_ids, members__email=person_email).exists()
+
+
+def invite_person(*, actor: Actor, email: str, product: Any = None, base_url: str = "") -> str:
+    """A one-time link for the person with this email to set their password and sign in.
+
+    Product operations may invite anyone in the catalog; a product's lead may invite the
+    people named on that product (its leads and team members). The user is created when
+    there is none. The link is emailed to the person and returned once to the inviter;
+    it is never stored."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from prodops.accounts import policy
+    from prodops.catalog.models import Person
+    from prodops.core.errors import InvalidInput
+
+    email = (email or "").strip().lower()
+    person = Person.objects.filter(email=email).first()
+    if person is None:
+        raise InvalidInput(f"No person with email {email!r} is in the catalog.", field="email")
+    if product is not None and not policy.allows(actor, "person.manage"):
+        policy.require(actor, "person.invite", product)
+        if not _named_on(email, product):
+            raise InvalidInput(
+                f"{email} is not a lead or team member of {product.slug}; "
+                "product operations may invite them.",
+                field="email",
+            )
+    else:
+        policy.require(actor, "person.manage")
+    user, created = user_for_email(actor=actor, email=email)
+    if not user.is_active:
+        from prodops.core.errors import Refused
+
+        raise Refused(f"The account of {email} is deactivated; an admin must reactivate it first.")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = base_url.rstrip("/") + reverse("accounts:password_reset_confirm", args=[uid, token])
+    record(
+        actor=actor,
+        action="person.invite",
+        obj=person,
+        product=product,
+        changes={"email": email, "user_created": created},
+    )
+    send_mail(
+        subject="You are invited to ProdOps",
+        message=f"{actor.label} invited you to sign in to ProdOps as {email}.\n\n"
+        f"Set your password here (the link works once):\n{link}\n",
+        from_email=None,
+        recipient_list=[email],
+        fail_silently=True,
+    )
+    return link

@@ -8,6 +8,7 @@ shells turn it into HTTP 422 or CLI exit 2. The shell owns the transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -271,3 +272,53 @@ def set_support_estimate(
         ids += list(Product.objects.filter(run_team_id=product.run_team_id).values_list("id", flat=True))
     notify_facts_changed(ids)
     return estimate
+
+
+# --- team load (read) -------------------------------------------------------------------
+
+UTILIZATION_LIMIT = 0.85  # the support-capacity criterion's line (default standard)
+
+
+@dataclass(frozen=True)
+class TeamLoad:
+    team: Any
+    load_hours: float  # expected support load of the products it runs (estimates)
+    capacity_hours: float
+    products: int  # non-retired products it runs that have an estimate
+
+    @property
+    def utilization(self) -> float | None:
+        return round(self.load_hours / self.capacity_hours, 4) if self.capacity_hours else None
+
+    @property
+    def over(self) -> bool:
+        return self.utilization is not None and self.utilization > UTILIZATION_LIMIT
+
+
+def team_loads() -> list[TeamLoad]:
+    """Each run team's expected support load against its weekly capacity, computed the
+    way the ``support.utilization`` fact is (knowledge/facts.py): the estimates of every
+    non-retired product it runs, over ``capacity_hours_per_week``. Two queries."""
+    from collections import defaultdict
+
+    from prodops.catalog.models import Team
+
+    load: dict[int, float] = defaultdict(float)
+    count: dict[int, int] = defaultdict(int)
+    for team_id, hours in (
+        Product.objects.filter(run_team__isnull=False, support_estimate__isnull=False)
+        .exclude(stage="retire")
+        .values_list("run_team_id", "support_estimate__hours_per_week")
+    ):
+        load[team_id] += hours
+        count[team_id] += 1
+    teams = Team.objects.filter(kind=Team.Kind.RUN).order_by("name")
+    return [
+        TeamLoad(
+            team=t,
+            load_hours=round(load[t.pk], 2),
+            capacity_hours=t.capacity_hours_per_week,
+            products=count[t.pk],
+        )
+        for t in teams
+    ]

@@ -304,3 +304,48 @@ class KnownErrorEditForm(KnownErrorForm):
         from prodops.risks.models import KnownError
 
         _choices(self, "status", list(KnownError.Status.choices))
+
+
+class PersonForm(forms.Form):
+    email = forms.EmailField(help_text="The key of a person; it cannot change later.")
+    name = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["email"].disabled = True
+
+
+class TeamForm(forms.Form):
+    slug = forms.CharField(max_length=63, validators=[SLUG_VALIDATOR], help_text="e.g. payments-ops.")
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Team.Kind.choices)
+    capacity_hours_per_week = forms.FloatField(
+        label="Weekly capacity (hours)",
+        min_value=0,
+        max_value=100_000,
+        initial=0,
+        help_text="For a run team: the support hours it has each week (load above 85% blocks a gate).",
+    )
+    members = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Emails of people in the catalog, one per line or comma-separated.",
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["slug"].disabled = True
+
+    def clean_members(self) -> list[str]:
+        raw = self.cleaned_data.get("members") or ""
+        emails = [e.strip().lower() for e in raw.replace(",", "\n").splitlines() if e.strip()]
+        for email in emails:
+            forms.EmailField().clean(email)
+        return list(dict.fromkeys(emails))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(widget=forms.HiddenInput)
+    product = forms.CharField(required=False, widget=forms.HiddenInput)

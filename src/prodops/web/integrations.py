@@ -350,3 +350,70 @@ def dora_rows(product: Product, *, window_days: int = 90) -> list[dict[str, Any]
             }
         )
     return rows
+
+
+def _dora_cells(result: dict[str, Any]) -> list[dict[str, Any]]:
+    cells = []
+    for _label, key, field, unit in DORA_METRICS:
+        metric = result.get(key) or {}
+        value = metric.get(field)
+        if value is not None and unit == "%":
+            value = round(100 * float(value), 1)
+        elif isinstance(value, float):
+            value = round(value, 1)
+        cells.append(
+            {"value": value, "unit": unit, "band": metric.get("band"), "reason": metric.get("reason", "")}
+        )
+    return cells
+
+
+def dora_portfolio(products: Any, *, window_days: int = 90, limit: int = 50) -> dict[str, Any]:
+    """DORA per product (the first ``limit``, most critical first) and for the portfolio
+    (its median product, as ``prodops dora`` reports it), over the last ``window_days``."""
+    from django.utils import timezone
+
+    from prodops.metrics import services as metrics
+
+    shown = list(products[:limit])
+    results = metrics.dora_for_products(
+        product_ids=[p.pk for p in shown], end=timezone.now(), window_days=window_days
+    )
+    rows = [{"product": p, "cells": _dora_cells(results.get(p.pk, {}))} for p in shown]
+    summary = metrics.portfolio(list(results.values()), bands="2023") if results else {}
+    return {
+        "dora_headers": [label for label, *_ in DORA_METRICS],
+        "dora_rows": rows,
+        "dora_portfolio": _dora_cells(summary) if summary else [],
+        "dora_window": window_days,
+    }
+
+
+def readiness_series(product: Product, *, limit: int = 500) -> list[tuple[datetime, float]]:
+    """The share of the product's criteria passing (or waived) over time, rebuilt from
+    its stored evaluation and the history of status changes (EvaluationChange), oldest
+    first: walking back from today, each change is undone to find the earlier state."""
+    from prodops.readiness.models import EvaluationChange, ProductEvaluation
+
+    evaluation = ProductEvaluation.objects.filter(product=product).first()
+    if evaluation is None or not evaluation.results:
+        return []
+    status = {cid: (r or {}).get("status", "") for cid, r in evaluation.results.items()}
+
+    def share() -> float:
+        known = [s for s in status.values() if s]
+        return sum(1 for s in known if s in {"pass", "waived"}) / len(known) if known else 0.0
+
+    # Walking back from the newest change: the share just after a change is the state
+    # before it is undone. Several criteria change at one evaluation (same time): the
+    # first point seen for a time is the state after all of them.
+    at_time: dict[datetime, float] = {}
+    for change in EvaluationChange.objects.filter(product=product).order_by("-at", "-id")[:limit]:
+        at_time.setdefault(change.at, share())
+        status[change.criterion] = change.old_status
+    merged: list[tuple[datetime, float]] = []
+    for when, value in sorted(at_time.items()):
+        if not merged or merged[-1][1] != value:
+            merged.append((when, value))
+    if merged and evaluation.evaluated_at > merged[-1][0]:
+        merged.append((evaluation.evaluated_at, merged[-1][1]))
+    return merged

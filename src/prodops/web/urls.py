@@ -1,6 +1,6 @@
 from django.urls import path
 
-from prodops.web import gates, views, views_evidence
+from prodops.web import gates, views, views_evidence, views_people, views_portfolio
 
 app_name = "web"
 urlpatterns = [
@@ -8,6 +8,15 @@ urlpatterns = [
     path("activity/", views.activity, name="activity"),
     path("facts/", views.facts, name="facts"),
     path("standards/", views.standards, name="standards"),
+    path("waiting/", views_portfolio.waiting, name="waiting"),
+    path("team-load/", views_portfolio.team_load, name="team-load"),
+    path("people/", views_people.people, name="people"),
+    path("people/new/", views_people.person_form, name="person-create"),
+    path("people/<int:pk>/edit/", views_people.person_form, name="person-edit"),
+    path("people/invite/", views_people.invite, name="invite"),
+    path("teams/", views_people.teams, name="teams"),
+    path("teams/new/", views_people.team_form, name="team-create"),
+    path("teams/<slug:slug>/edit/", views_people.team_form, name="team-edit"),
     path("products/new/", views.product_create, name="product-create"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),

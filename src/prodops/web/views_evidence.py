@@ -25,7 +25,7 @@ from prodops.accounts.roles import products_for
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import PermissionDenied
-from prodops.web import evidence, managed
+from prodops.web import charts, evidence, integrations, managed
 from prodops.web.errors import add_service_error, is_service_error, mark_errors
 
 
@@ -168,4 +168,17 @@ def product_context(request: HttpRequest, product: Product) -> dict[str, Any]:
         ).exists(),
         "support_estimate": SupportEstimate.objects.filter(product=product).first(),
         "managed": managed.all_managed(product),
+        "invitable": _invitable(actor, product),
+        "trend": charts.step_chart(integrations.readiness_series(product)),
     }
+
+
+def _invitable(actor: Actor, product: Product) -> set[str]:
+    """The product's leads who cannot sign in yet, when the actor may invite them."""
+    from django.contrib.auth import get_user_model
+
+    if not (policy.allows(actor, "person.manage") or policy.allows(actor, "person.invite", product)):
+        return set()
+    leads = {product.build_lead.email, product.run_lead.email}
+    ready = get_user_model().objects.filter(email__in=leads, is_active=True).exclude(password__startswith="!")
+    return leads - {e.lower() for e in ready.values_list("email", flat=True)}
