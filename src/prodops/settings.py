@@ -151,7 +151,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "prodops.notifications.context_processors.unread",
-                "prodops.web.context_processors.waiting",
             ],
         },
     },

@@ -148,8 +148,8 @@ def test_waiting_on_me_lists_approvals_waivers_documents_and_signoffs(client, pe
     assert "waiver of slo-defined" in page
     assert "Old runbook" in page
     assert "I can support this" in page
-    # the top bar counts them: an approval, a waiver, a document, a sign-off
-    assert re.search(r'aria-label="4 waiting">4<', page)
+    # the top bar counts them (loaded after the page): an approval, a waiver, a document, a sign-off
+    assert re.search(r'aria-label="4 waiting">4<', client.get("/waiting/count/").content.decode())
     # alice has signed the waiver already: only the approval waits on her
     client.force_login(personas["alice"])
     page = client.get("/waiting/").content.decode()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("facts/", views.facts, name="facts"),
     path("standards/", views.standards, name="standards"),
     path("waiting/", views_portfolio.waiting, name="waiting"),
+    path("waiting/count/", views_portfolio.waiting_count, name="waiting-count"),
     path("team-load/", views_portfolio.team_load, name="team-load"),
     path("people/", views_people.people, name="people"),
     path("people/new/", views_people.person_form, name="person-create"),

@@ -47,3 +47,9 @@ def team_load(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "web/team_load.html", context)
+
+
+def waiting_count(request: HttpRequest) -> HttpResponse:
+    """The top bar's count, loaded by HTMX after the page."""
+    email = (getattr(request.user, "email", "") or "").lower()
+    return render(request, "web/partials/waiting_count.html", {"count": waiting_for(email).count})

@@ -182,8 +182,3 @@ def waiting_for(email: str, *, now: datetime | None = None) -> Waiting:
             Item("signoff", product, "“I can support this”?", _product_url(product, "training"))
         )
     return out
-
-
-def count_for(user: Any) -> int:
-    email = (getattr(user, "email", "") or "").lower()
-    return waiting_for(email).count if email else 0
