@@ -85,6 +85,29 @@ FACT_FIXES: dict[str, FixTarget] = {
             "one per person; `prodops alignment SLUG` shows Kendall's W)",
         ),
     ),
+    # Pilots have no web form yet: the plan comes from config as code, observations from
+    # the pilot's metrics feed, decisions from the leads over the API or the CLI.
+    **dict.fromkeys(
+        (
+            "pilot.criteria_total",
+            "pilot.criteria_passing",
+            "pilot.criteria_failing",
+            "pilot.criteria_inconclusive",
+            "pilot.criteria_no_data",
+            "pilot.blocking_not_passed",
+            "pilot.days_run",
+            "pilot.min_days",
+            "pilot.exposed_share",
+            "pilot.feedback_score",
+            "pilot.decision",
+        ),
+        FixTarget(
+            "Run the pilot",
+            source="the pilot plan (the `pilot` section of the product's config file), its observations "
+            "(POST /api/v1/products/SLUG/pilot/observations or .csv) and the leads' decision "
+            "(POST /api/v1/products/SLUG/pilot/decisions; `prodops pilot`)",
+        ),
+    ),
     "warranty.exit_met": FixTarget(
         "See the warranty forecast",
         source=f"defects and incidents since go-live, against the warranty policy: {EVENTS_HOW}",

@@ -28,6 +28,7 @@ urlpatterns = [
         views_evidence.evidence_form,
         name="evidence-edit",
     ),
+    path("products/<slug:slug>/trend/", views_evidence.trend, name="trend"),
     path("products/<slug:slug>/do/<slug:name>/", views_evidence.click, name="click"),
     path("products/<slug:slug>/documents/<int:pk>/", views_evidence.document, name="document"),
     path("products/<slug:slug>/checklist/", gates.checklist, name="checklist"),

@@ -156,21 +156,28 @@ def product_context(request: HttpRequest, product: Product) -> dict[str, Any]:
     from prodops.knowledge.models import SupportEstimate, SupportSignoff
 
     actor = actor_of(request)
+    sign_support = evidence.run_team_member(actor, product)
     return {
         "can": {
             "edit": policy.allows(actor, "product.edit", product),
             "evidence": policy.allows(actor, "evidence.edit", product),
-            "sign_support": evidence.run_team_member(actor, product),
+            "sign_support": sign_support,
         },
-        "my_signoff": bool(actor.email)
+        "my_signoff": sign_support
         and SupportSignoff.objects.filter(
             product=product, person__email=actor.email, withdrawn_at__isnull=True
         ).exists(),
         "support_estimate": SupportEstimate.objects.filter(product=product).first(),
         "managed": managed.all_managed(product),
         "invitable": _invitable(actor, product),
-        "trend": charts.step_chart(integrations.readiness_series(product)),
     }
+
+
+def trend(request: HttpRequest, slug: str) -> HttpResponse:
+    """The readiness-over-time chart, loaded when its section is opened."""
+    product = product_of(request, slug)
+    chart = charts.step_chart(integrations.readiness_series(product))
+    return render(request, "web/partials/trend.html", {"trend": chart, "product": product})
 
 
 def _invitable(actor: Actor, product: Product) -> set[str]:
