@@ -24,7 +24,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -291,6 +291,28 @@ class Readiness:
         return data
 
 
+# --- severity adjustments ----------------------------------------------------------------
+# Apps that change how a criterion counts for some products register a source here:
+# (product ids, now) -> {product id: {criterion id: "blocking" | "advisory"}}. A campaign
+# makes a criterion advisory before its enforce_from date and blocking from then on.
+SeveritySource = Callable[[Sequence[int], datetime], Mapping[int, Mapping[str, str]]]
+_severity_sources: list[SeveritySource] = []
+
+
+def register_severity_source(source: SeveritySource) -> None:
+    if source not in _severity_sources:
+        _severity_sources.append(source)
+
+
+def severities(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, str]]:
+    """Each product's criteria whose severity differs from the standard's, right now."""
+    found: dict[int, dict[str, str]] = {}
+    for source in _severity_sources:
+        for pid, by_criterion in source(product_ids, now).items():
+            found.setdefault(pid, {}).update(by_criterion)
+    return found
+
+
 def _readiness(
     *,
     product_id: int,
@@ -301,6 +323,7 @@ def _readiness(
     results: Sequence[Result],
     now: datetime,
     detail: bool = True,
+    severity_of: Mapping[str, str] | None = None,
 ) -> Readiness:
     gates = set(standard.gates_up_to(gate)) if gate else set()
     criteria: list[CriterionStatus] = []
@@ -311,7 +334,8 @@ def _readiness(
         if crit.gate not in gates:
             continue
         totals[res.status] += 1
-        blocking = crit.severity == "blocking" and res.status not in rules.OK_STATUSES
+        severity = severity_of.get(crit.id, crit.severity) if severity_of else crit.severity
+        blocking = severity == "blocking" and res.status not in rules.OK_STATUSES
         if not detail and not blocking:
             continue
         status = CriterionStatus(
@@ -319,7 +343,7 @@ def _readiness(
             title=crit.title,
             gate=crit.gate,
             area=crit.area,
-            severity=crit.severity,
+            severity=severity,
             kind="rule" if crit.rule is not None else "attest",
             rule=crit.rule,
             role=crit.attest.role if crit.attest else None,
@@ -469,6 +493,7 @@ def _evaluate_chunk(
     attestations = _latest_attestations(ids)
     waivers = _active_waivers(ids, now)
     entered = _stage_entries(ids, now)
+    adjusted = severities(ids, now)
     evaluated: dict[int, tuple[CompiledStandard, list[Result]]] = {}
     for pid, slug, tier, stage, std_slug in chunk:
         standard = _standard_for(std_slug, cache)
@@ -491,15 +516,25 @@ def _evaluate_chunk(
             results=results,
             now=now,
             detail=detail,
+            severity_of=adjusted.get(pid),
         )
     if persist:
         _persist(evaluated, out, now)
 
 
-def _fingerprint(standard: CompiledStandard, gate: str | None, results: Sequence[Result]) -> str:
-    """What the stored row depends on: unchanged fingerprint, nothing to rewrite."""
+def _fingerprint(
+    standard: CompiledStandard, gate: str | None, results: Sequence[Result], ready: bool = False
+) -> str:
+    """What the stored row depends on: unchanged fingerprint, nothing to rewrite. ``ready``
+    is part of it: a severity adjustment (a campaign's enforce_from) changes it alone."""
     data = json.dumps(
-        [standard.slug, standard.version, gate, [(r.id, r.status, r.value, r.message) for r in results]],
+        [
+            standard.slug,
+            standard.version,
+            gate,
+            ready,
+            [(r.id, r.status, r.value, r.message) for r in results],
+        ],
         default=str,
     )
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
@@ -522,7 +557,7 @@ def _persist(
             )
         )
     fingerprints = {
-        pid: _fingerprint(standard, readiness[pid].gate, results)
+        pid: _fingerprint(standard, readiness[pid].gate, results, readiness[pid].ready)
         for pid, (standard, results) in evaluated.items()
     }
     unchanged = [pid for pid, fp in fingerprints.items() if stored.get(pid) == fp]
@@ -662,7 +697,33 @@ def product_readiness(*, product: Product, gate: str | None = None, now: datetim
         standard=standard,
         results=results,
         now=now,
+        severity_of=severities([product.pk], now).get(product.pk),
     )
+
+
+def evaluate_criteria(
+    standard: CompiledStandard, *, products: Sequence[tuple[int, int | None]], now: datetime
+) -> dict[int, list[Result]]:
+    """Evaluate a compiled set of criteria (e.g. a campaign's) for (product id, tier)
+    pairs, with the same facts, attestations and waivers as a gate; nothing is stored."""
+    out: dict[int, list[Result]] = {}
+    for chunk in _chunks(list(products), CHUNK):
+        ids = [pid for pid, _ in chunk]
+        facts = fact_registry.compute(ids, now)
+        attestations = _latest_attestations(ids)
+        waivers = _active_waivers(ids, now)
+        entered = _stage_entries(ids, now)
+        for pid, tier in chunk:
+            out[pid] = rules.evaluate_product(
+                standard,
+                facts=facts.get(pid, {}),
+                tier=tier,
+                now=now,
+                attestations=attestations.get(pid),
+                waivers=waivers.get(pid),
+                stage_entered=entered.get(pid),
+            )
+    return out
 
 
 def criterion_dict(crit: rules.Criterion) -> dict[str, Any]:
