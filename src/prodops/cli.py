@@ -43,6 +43,7 @@ def _commands() -> dict[str, str]:
 SUMMARIES = {
     "alignment": "Do the functions agree on the product's aims? Kendall's W and its p-value",
     "apply": "Apply config-as-code YAML (file, folder or -): idempotent, all or nothing",
+    "campaigns": "Best-practice campaigns: list, launch, show, report (md/html)",
     "check": "May this product enter its next gate? Exit 0 ready, 1 not, 2 bad input",
     "demo": "Create the database, load the demo portfolio and serve it",
     "dora": "DORA metrics with their performance bands, per product or portfolio",

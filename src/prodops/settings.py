@@ -106,6 +106,7 @@ PRODOPS_APPS = [
     "prodops.playbooks",
     "prodops.outcomes",
     "prodops.handback",
+    "prodops.campaigns",
     "prodops.web",
 ]
 

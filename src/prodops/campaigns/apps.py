@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    name = "prodops.campaigns"
+    label = "campaigns"
+    verbose_name = "Campaigns"
+
+    def ready(self) -> None:
+        from prodops.campaigns.services import severity_source
+        from prodops.readiness.services import register_severity_source
+
+        register_severity_source(severity_source)
