@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 import cel
 
+from prodops.readiness import celtypes
+
 Status = Literal["pass", "fail", "waived", "unknown"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "waived", "unknown")
 OK_STATUSES = frozenset({"pass", "waived"})
@@ -288,8 +290,23 @@ class CompiledCriterion:
     facts: tuple[str, ...] = ()  # the concrete fact names the rule reads
 
 
-def compile_rule(criterion_id: str, expr: str, catalog: FactCatalog) -> tuple[Any, tuple[str, ...]]:
-    """Parse a rule and check every name it reads; raise RuleError with the position."""
+def cel_type(catalog: FactCatalog, name: str) -> str | None:
+    """The CEL type of a dotted name for the type checker (``celtypes``): a fact's
+    declared type, ``namespace`` for a prefix of fact names, None if unknown. Custom
+    facts hold any JSON value, so they are ``dyn`` whatever their declared type."""
+    fact = catalog.lookup(name)
+    if fact is not None:
+        return "dyn" if name.startswith("custom.") else celtypes.FACT_TYPES.get(fact.type, "dyn")
+    return celtypes.NAMESPACE if catalog.is_namespace(name) else None
+
+
+def compile_rule(
+    criterion_id: str, expr: str, catalog: FactCatalog, *, check_types: bool = False
+) -> tuple[Any, tuple[str, ...]]:
+    """Parse a rule and check every name it reads; raise RuleError with the position.
+    With ``check_types``, also refuse an unknown function, a type mismatch or a result
+    that is not true or false (done when a standard is applied; a stored standard is
+    compiled without it, so that one applied before the check existed still loads)."""
     try:
         program = cel.compile(expr)
     except Exception as exc:  # the library raises ValueError with "<input>:line:col: ..."
@@ -319,6 +336,12 @@ def compile_rule(criterion_id: str, expr: str, catalog: FactCatalog) -> tuple[An
         if not resolved and not catalog.is_namespace(name):
             line, col = _line_col(expr, pos)
             raise RuleError(criterion_id, f"unknown fact {name!r} (see `prodops facts`)", line, col)
+    if check_types:
+        try:
+            celtypes.check(expr, lambda name: cel_type(catalog, name))
+        except celtypes.TypeProblem as exc:
+            line, col = _line_col(expr, exc.offset)
+            raise RuleError(criterion_id, exc.message, line, col) from None
     return program, tuple(dict.fromkeys(facts))
 
 
@@ -374,14 +397,20 @@ class CompiledStandard:
 
 
 def compile_standard(
-    *, slug: str, version: int, stages: Sequence[str], criteria: Iterable[Criterion], catalog: FactCatalog
+    *,
+    slug: str,
+    version: int,
+    stages: Sequence[str],
+    criteria: Iterable[Criterion],
+    catalog: FactCatalog,
+    check_types: bool = False,
 ) -> CompiledStandard:
     compiled: list[CompiledCriterion] = []
     needed: set[str] = set()
     prefixes: set[str] = set()
     for crit in criteria:
         if crit.rule is not None:
-            program, facts = compile_rule(crit.id, crit.rule, catalog)
+            program, facts = compile_rule(crit.id, crit.rule, catalog, check_types=check_types)
             compiled.append(CompiledCriterion(crit, program, facts))
             needed.update(facts)
             prefixes.update(

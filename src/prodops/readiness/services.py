@@ -130,12 +130,20 @@ def fact_catalog() -> rules.FactCatalog:
     )
 
 
-def compile_spec(*, slug: str, version: int, spec: StandardSpec) -> CompiledStandard:
-    """Compile every rule; raise ReadinessError naming the criterion, field and position."""
+def compile_spec(
+    *, slug: str, version: int, spec: StandardSpec, check_types: bool = False
+) -> CompiledStandard:
+    """Compile every rule; raise ReadinessError naming the criterion, field and position.
+    ``check_types`` (when applying) also type-checks the rules against the facts' types."""
     criteria = [c.to_criterion() for c in spec.criteria]
     try:
         return rules.compile_standard(
-            slug=slug, version=version, stages=spec.stage_list, criteria=criteria, catalog=fact_catalog()
+            slug=slug,
+            version=version,
+            stages=spec.stage_list,
+            criteria=criteria,
+            catalog=fact_catalog(),
+            check_types=check_types,
         )
     except RuleError as exc:
         index = next(i for i, c in enumerate(criteria) if c.id == exc.criterion_id)
@@ -156,7 +164,8 @@ def apply_standard(
     digest = spec_digest(parsed)
     existing = Standard.objects.filter(slug=slug).first()
     version = 1 if existing is None else existing.version + (existing.digest != digest)
-    compile_spec(slug=slug, version=version, spec=parsed)  # refuse bad rules before writing
+    compile_spec(slug=slug, version=version, spec=parsed, check_types=True)  # refuse bad rules first
+    _refuse_stranding(slug, parsed.stage_list)
     if existing is not None and existing.digest == digest and existing.name == name:
         return "unchanged"
     if dry_run:
@@ -187,6 +196,26 @@ def apply_standard(
         outcome = "updated"
     notify_facts_changed(list(Product.objects.filter(standard=slug).values_list("pk", flat=True)))
     return outcome
+
+
+def _refuse_stranding(slug: str, stages: Sequence[str]) -> None:
+    """A standard may not drop a stage that one of its products is in: the product
+    would have no next gate and no way to move (only transitions move a stage), and the
+    catalog would no longer round-trip through export and apply."""
+    stranded = list(
+        Product.objects.filter(standard=slug)
+        .exclude(stage__in=list(stages))
+        .order_by("stage", "slug")
+        .values_list("slug", "stage")
+    )
+    if stranded:
+        shown = ", ".join(f"{p} ({stage})" for p, stage in stranded[:10])
+        more = f" and {len(stranded) - 10} more" if len(stranded) > 10 else ""
+        raise ReadinessError(
+            f"spec.stages: {len(stranded)} product(s) on standard {slug!r} are in a stage it "
+            f"drops: {shown}{more}; move them first (a transition) or keep the stage",
+            field="spec.stages",
+        )
 
 
 def default_standard_document() -> dict[str, Any]:
