@@ -288,3 +288,15 @@ def test_api(shop, client, django_user_model):
     assert client.get("/api/v1/products/nope/outcomes").status_code == 404
     assert timezone.now()  # the default as-of day is today (UTC)
     assert client.get("/api/v1/products/shop/outcomes").status_code == 200
+
+
+def test_product_panel_shows_outcomes_and_reasons(shop, make_product, client, django_user_model, monkeypatch):
+    monkeypatch.setattr(services, "default_as_of", lambda: AS_OF)
+    client.force_login(django_user_model.objects.create_user("viewer", "v@example.com", "pw"))
+    text = client.get("/products/shop/outcomes/").content.decode()
+    assert 'data-testid="cohorts"' in text and "<svg" in text
+    assert "3 / 3 / 9" in text
+    legacy = make_product("legacy")
+    Usage.objects.create(product=legacy, date=AS_OF, active_users=420)
+    text = client.get("/products/legacy/outcomes/").content.decode()
+    assert "420 / n/a / n/a" in text and "only DAU is known" in text

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max
-
 from prodops.core.facts import FactSpec, FactValues, fact_provider
 
 
@@ -45,22 +43,18 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
 )
 def alignment_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
     from prodops.alignment import kendall
-    from prodops.alignment.models import ITEMS, Response, Round
+    from prodops.alignment.models import ITEMS, Round
 
-    latest = dict(
-        Round.objects.filter(product_id__in_ids=product_ids)
-        .values("product_id")
-        .annotate(n=Max("number"))
-        .values_list("product_id", "n")
-    )
-    answers: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    if latest:
-        rows = Response.objects.filter(round__product_id__in_ids=list(latest), current=True).values_list(
-            "round__product_id", "round__number", "function", "ranking"
-        )
-        for pid, number, function, ranking in rows:
-            if latest.get(pid) == number:
-                answers[pid].append((function, ranking))
+    # One query: every round of the batch with its answers (LEFT JOIN), latest kept.
+    latest: dict[int, int] = {}
+    rows: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for pid, number, function, ranking, current in Round.objects.filter(
+        product_id__in_ids=product_ids
+    ).values_list("product_id", "number", "responses__function", "responses__ranking", "responses__current"):
+        latest[pid] = max(latest.get(pid, 0), number)
+        if current:
+            rows[(pid, number)].append((function, ranking))
+    answers = {pid: rows.get((pid, number), []) for pid, number in latest.items()}
     result: dict[int, dict[str, Any]] = {}
     for pid in product_ids:
         given = answers.get(pid, [])

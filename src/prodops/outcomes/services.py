@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from prodops.catalog.models import Product
@@ -66,30 +66,21 @@ def outcomes_for(product_ids: Sequence[int], as_of: date) -> dict[int, dict[str,
     with_users = sql.products_with_users(product_ids, d)
     counted = sql.counts(sorted(with_users), d)
     aggregate_ids = [pid for pid in product_ids if pid not in with_users]
-    totals = (
-        dict(
-            Usage.objects.filter(product_id__in_ids=aggregate_ids, date=as_of).values_list(
-                "product_id", "active_users"
-            )
-        )
-        if aggregate_ids
-        else {}
-    )
-    has_aggregate = (
-        set(
+    # One query for the daily totals: whether any was sent, and the as-of day's.
+    totals: dict[int, int | None] = {}
+    if aggregate_ids:
+        for row in (
             Usage.objects.filter(product_id__in_ids=aggregate_ids, date__lte=as_of)
-            .values_list("product_id", flat=True)
-            .distinct()
-        )
-        if aggregate_ids
-        else set()
-    )
+            .values("product_id")
+            .annotate(today=Max("active_users", filter=Q(date=as_of)))
+        ):
+            totals[row["product_id"]] = row["today"]
     support = _support(product_ids, as_of)
     return {
         pid: _one(
             as_of,
             counted.get(pid),
-            aggregate=(totals.get(pid), pid in has_aggregate),
+            aggregate=(totals.get(pid), pid in totals),
             support=support[pid],
         )
         for pid in product_ids

@@ -1,0 +1,18 @@
+"""``{{ share|pct }}`` (0.4 → "40 %", None → "n/a") and ``{{ share|heat }}`` (a cell's
+background opacity for the cohort heat map)."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f} %"
+
+
+@register.filter
+def heat(value: float | None) -> str:
+    return "0" if value is None else f"{0.08 + 0.82 * max(0.0, min(1.0, value)):.2f}"
