@@ -59,3 +59,17 @@ def prodops(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def worker_once(prodops: Callable[..., Any]) -> Callable[[], str]:
+    """Run ``prodops worker --once`` in-process (every due periodic job and queued task,
+    e.g. the re-evaluations a change queued); it must exit 0. Tasks are queued inside the
+    test's transaction, so the worker sees them without any commit."""
+
+    def run() -> str:
+        code, out, err = prodops("worker", "--once")
+        assert code == 0, err
+        return out
+
+    return run

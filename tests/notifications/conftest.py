@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -37,6 +37,7 @@ class _Collect:
 @dataclass
 class Mailbox:
     handler: _Collect
+    port: int
 
     @property
     def messages(self) -> list[tuple[list[str], Message]]:
@@ -59,7 +60,7 @@ def smtp(settings: Any) -> Iterator[Mailbox]:
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
     try:
-        yield Mailbox(handler)
+        yield Mailbox(handler, port)
     finally:
         controller.stop()
 
@@ -117,15 +118,3 @@ def hooks() -> Iterator[HookServer]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-@pytest.fixture
-def worker_once(prodops: Callable[..., Any]) -> Callable[[], str]:
-    """Run ``prodops worker --once`` in-process; it must exit 0."""
-
-    def run() -> str:
-        code, out, err = prodops("worker", "--once")
-        assert code == 0, err
-        return out
-
-    return run

@@ -98,11 +98,27 @@ def test_evaluation_is_stored_with_history_of_status_changes(acme_product, actor
     )
 
 
-def test_facts_changed_reevaluates_automatically(acme_product, actor, django_capture_on_commit_callbacks):
+def test_facts_changed_queues_one_reevaluation_per_product(
+    acme_product, actor, worker_once, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from prodops.readiness.models import PendingEvaluation
+
     services.evaluate_products()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.set_custom_facts(actor=actor, product=acme_product, facts={"coverage": 0.99})
+    for coverage in (0.5, 0.7, 0.99):  # three changes, each committed, before the worker comes
+        with django_capture_on_commit_callbacks(execute=True):
+            services.set_custom_facts(actor=actor, product=acme_product, facts={"coverage": coverage})
+    assert services.reevaluating([acme_product.pk]) == {acme_product.pk}
+    queued = DBTaskResult.objects.filter(task_path="prodops.readiness.tasks.reevaluate", status="READY")
+    assert queued.count() == 1
+    # The stored result waits for the worker, off the request path.
+    assert ProductEvaluation.objects.get(product=acme_product).results["coverage"]["status"] == "unknown"
+    worker_once()
     assert ProductEvaluation.objects.get(product=acme_product).results["coverage"]["status"] == "pass"
+    assert not PendingEvaluation.objects.exists()
+    ran = DBTaskResult.objects.filter(task_path="prodops.readiness.tasks.reevaluate").get()
+    assert ran.status == "SUCCESSFUL"
 
 
 def test_attestation_by_role_and_its_expiry(acme_product, people):

@@ -2,7 +2,8 @@
 
 ``facts_changed`` is sent (by the service that wrote) after anything that feeds a
 product's facts has changed: a document, an event, a risk, a custom fact. The readiness
-app listens and re-evaluates those products. Send it with ``transaction.on_commit`` so
+app listens and queues a re-evaluation of those products (one pending background task
+per product; docs/operations.md). Send it with ``transaction.on_commit`` so
 that a rolled-back write never triggers an evaluation.
 """
 

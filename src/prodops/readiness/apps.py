@@ -9,17 +9,19 @@ log = logging.getLogger(__name__)
 
 
 def _reevaluate(sender: Any, product_ids: list[int], **kwargs: Any) -> None:
-    """Re-evaluate the products whose facts changed. Runs after the writer's commit; a
-    failure here must not undo or fail the write that triggered it, so it is logged."""
+    """Queue a re-evaluation of the products whose facts changed (one pending task per
+    product, however many changes); the worker evaluates them off the request path.
+    Runs after the writer's commit; a failure here must not fail the write that
+    triggered it, so it is logged (the nightly evaluation catches up)."""
     from django.db import transaction
 
-    from prodops.readiness.services import evaluate_products
+    from prodops.readiness.services import request_reevaluation
 
     try:
         with transaction.atomic():
-            evaluate_products(product_ids=product_ids)
+            request_reevaluation(product_ids=product_ids)
     except Exception:
-        log.exception("re-evaluating products %s failed", product_ids[:20])
+        log.exception("queueing the re-evaluation of products %s failed", product_ids[:20])
 
 
 class ReadinessConfig(AppConfig):

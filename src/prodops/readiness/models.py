@@ -131,3 +131,16 @@ class Waiver(models.Model):
     @property
     def signed(self) -> bool:
         return self.build_lead_signed_at is not None and self.run_lead_signed_at is not None
+
+
+class PendingEvaluation(models.Model):
+    """A product whose facts changed and whose re-evaluation is queued. At most one row
+    (and so one queued task) per product however many changes arrive before the worker
+    gets to it; the task deletes the row as it starts. Pages show "re-evaluating…"
+    while the row exists."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"re-evaluate product {self.product_id}"

@@ -23,6 +23,7 @@ import gc
 import hashlib
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,9 +45,17 @@ from prodops.catalog.models import Product
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
 from prodops.core.signals import notify_facts_changed
-from prodops.notifications.services import notify
+from prodops.core.tasks import enqueue_on_commit
+from prodops.notifications.services import both_leads, notify, team_members
 from prodops.readiness import rules
-from prodops.readiness.models import Attestation, EvaluationChange, ProductEvaluation, Standard, Waiver
+from prodops.readiness.models import (
+    Attestation,
+    EvaluationChange,
+    PendingEvaluation,
+    ProductEvaluation,
+    Standard,
+    Waiver,
+)
 from prodops.readiness.rules import CompiledStandard, Result, RuleError
 from prodops.readiness.spec import StandardSpec, dump
 
@@ -598,11 +607,14 @@ def _persist(
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
     changes: list[EvaluationChange] = []
+    news: list[tuple[int, str, dict[str, Any]]] = []  # (product, event, subject) to notify
     for pid, (standard, results) in evaluated.items():
         if pid in stored and pid not in existing:
             continue  # unchanged
         old = existing.get(pid)
         old_results: dict[str, Any] = old.results if old is not None else {}
+        if old is not None:
+            news.extend(_news(pid, standard, readiness[pid], old, results))
         new_results: dict[str, Any] = {}
         for res in results:
             prev = old_results.get(res.id)
@@ -669,6 +681,43 @@ def _persist(
         ProductEvaluation.objects.filter(product_id__in_ids=unchanged).update(evaluated_at=now)
     if changes:
         EvaluationChange.objects.bulk_create(changes, batch_size=1000)
+    if news:
+        _tell_news(news, now)
+
+
+def _news(
+    pid: int, standard: CompiledStandard, ready: Readiness, old: ProductEvaluation, results: Sequence[Result]
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """What a stored result's change means to people: the next gate became open
+    (``gate.ready``), or a blocking criterion of a gate already passed stopped passing
+    (``criterion.regressed``)."""
+    out: list[tuple[int, str, dict[str, Any]]] = []
+    if ready.gate and ready.ready and not old.ready and old.next_gate == ready.gate:
+        out.append((pid, "gate.ready", {"gate": ready.gate}))
+    passed = set(standard.gates_up_to(ready.stage)) if ready.stage in standard.stages[1:] else set()
+    for res in results:
+        crit = standard.by_id[res.id].criterion
+        before = (old.results.get(res.id) or {}).get("status")
+        if (
+            crit.gate in passed
+            and crit.severity == "blocking"
+            and before in rules.OK_STATUSES
+            and res.status not in rules.OK_STATUSES
+        ):
+            subject = {"criterion": res.id, "gate": crit.gate, "status": res.status, "message": res.message}
+            out.append((pid, "criterion.regressed", subject))
+    return out
+
+
+def _tell_news(news: Sequence[tuple[int, str, dict[str, Any]]], now: datetime) -> None:
+    products = Product.objects.select_related("build_lead", "run_lead").in_bulk({pid for pid, _, _ in news})
+    actor = Actor.task("readiness")
+    for pid, event, subject in news:
+        product = products[pid]
+        recipients = both_leads(product)
+        if event == "criterion.regressed":
+            recipients += team_members(product, role="run_team")
+        notify(event=event, product=product, actor=actor, subject=subject, recipients=recipients, now=now)
 
 
 def _update_rows(rows: Sequence[ProductEvaluation], names: Sequence[str]) -> None:
@@ -1064,3 +1113,199 @@ def expiring_waivers(*, within: timedelta, now: datetime | None = None) -> list[
         .select_related("product")
         .order_by("expires_at", "id")
     )
+
+
+# --- re-evaluation off the request path ----------------------------------------------------
+
+
+def request_reevaluation(*, product_ids: Sequence[int], now: datetime | None = None) -> list[int]:
+    """Queue a re-evaluation of each product, coalesced: a product already waiting gets
+    no second task. The pending rows and their tasks are written in one transaction
+    (the caller's, or one of its own), so a row never exists without its task. Returns
+    the products newly queued.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite ≥ 3.35) says which
+    rows this transaction inserted, so exactly one writer enqueues the task even when
+    many change the same product at once (the others wait on the row, then conflict)."""
+    from prodops.readiness.tasks import reevaluate  # tasks.py imports this module
+
+    ids = sorted({int(i) for i in product_ids})  # sorted: concurrent writers lock in one order
+    if not ids:
+        return []
+    now = now or timezone.now()
+    meta = PendingEvaluation._meta
+    qn = connection.ops.quote_name
+    at = meta.get_field("requested_at").get_db_prep_save(now, connection)
+    queued: list[int] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for chunk in _chunks(ids, 500):
+            sql = (
+                f"INSERT INTO {qn(meta.db_table)} ({qn('product_id')}, {qn('requested_at')}) VALUES "
+                + ", ".join(["(%s, %s)"] * len(chunk))
+                + f" ON CONFLICT ({qn('product_id')}) DO NOTHING RETURNING {qn('product_id')}"
+            )
+            cursor.execute(sql, [v for pid in chunk for v in (pid, at)])
+            queued.extend(row[0] for row in cursor.fetchall())
+        for pid in queued:
+            enqueue_on_commit(reevaluate, pid)
+    return queued
+
+
+def requeue_stale_reevaluations(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """A safety net: queue the task again for pending rows older than ``older_than``
+    (their task failed, or was lost with a backend that enqueues after commit). A
+    duplicate task finds no row and does nothing."""
+    from prodops.readiness.tasks import reevaluate  # tasks.py imports this module
+
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    stale = set(
+        PendingEvaluation.objects.filter(requested_at__lt=now - older_than).values_list("product_id", flat=True)
+    )
+    if not stale:
+        return 0
+    waiting = DBTaskResult.objects.filter(task_path=reevaluate.module_path, status__in=["READY", "RUNNING"])
+    stale -= {args["args"][0] for args in waiting.values_list("args_kwargs", flat=True) if args.get("args")}
+    with transaction.atomic():
+        for pid in stale:
+            enqueue_on_commit(reevaluate, pid)
+    return len(stale)
+
+
+def reevaluate_pending(*, product_id: int, now: datetime | None = None) -> bool:
+    """The re-evaluation task's body: take the product's pending row and evaluate it, in
+    one transaction. A change committed after the row is taken queues a new row and
+    task, so no change is ever left unevaluated. False: nothing was pending (a
+    duplicate task), nothing done."""
+    with transaction.atomic():
+        taken, _ = PendingEvaluation.objects.filter(product_id=product_id).delete()
+        if not taken:
+            return False
+        evaluate_products(product_ids=[product_id], now=now)
+    return True
+
+
+def reevaluating(product_ids: Sequence[int]) -> set[int]:
+    """The products among these whose re-evaluation is queued (pages say so)."""
+    pending = PendingEvaluation.objects.filter(product_id__in=list(product_ids))
+    return set(pending.values_list("product_id", flat=True))
+
+
+# --- expiries and the warnings before them -------------------------------------------------
+
+WAIVER_WARNINGS = (1, 7, 14)  # days before expiry, smallest first
+ATTESTATION_NOTICE = timedelta(days=7)
+
+
+def reevaluate_expired(*, since: datetime, now: datetime | None = None) -> list[int]:
+    """Queue re-evaluation of products whose signed waivers or attestations expired in
+    (since, now], and tell both leads of each expired waiver (once)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = list(
+            Waiver.objects.filter(
+                revoked_at__isnull=True,
+                expires_at__gt=since,
+                expires_at__lte=now,
+                build_lead_signed_at__isnull=False,
+                run_lead_signed_at__isnull=False,
+            ).select_related("product__build_lead", "product__run_lead")
+        )
+        attested = set(
+            Attestation.objects.filter(expires_at__gt=since, expires_at__lte=now).values_list(
+                "product_id", flat=True
+            )
+        )
+        actor = Actor.task("readiness.expiries")
+        for waiver in expired:
+            notify(
+                event="waiver.expired",
+                product=waiver.product,
+                actor=actor,
+                subject=_waiver_subject(waiver),
+                key=f"waiver:{waiver.pk}:expired",
+                now=now,
+            )
+        return request_reevaluation(product_ids=[w.product_id for w in expired] + sorted(attested), now=now)
+
+
+def _waiver_subject(waiver: Waiver) -> dict[str, Any]:
+    return {
+        "waiver": waiver.pk,
+        "criterion": waiver.criterion,
+        "reason": waiver.reason,
+        "expires_at": waiver.expires_at.date().isoformat(),
+    }
+
+
+def warn_expiring_waivers(*, now: datetime | None = None) -> int:
+    """``waiver.expiring`` to both leads at 14, 7 and 1 days before expiry: once per
+    waiver and threshold (the notification key), however often this runs."""
+    now = now or timezone.now()
+    sent = 0
+    actor = Actor.task("readiness.waiver-warnings")
+    with transaction.atomic():
+        for waiver in expiring_waivers(within=timedelta(days=max(WAIVER_WARNINGS)), now=now):
+            left = waiver.expires_at - now
+            threshold = next(d for d in WAIVER_WARNINGS if left <= timedelta(days=d))
+            days = max(1, math.ceil(left / timedelta(days=1)))
+            made = notify(
+                event="waiver.expiring",
+                product=waiver.product,
+                actor=actor,
+                subject={**_waiver_subject(waiver), "days": days},
+                key=f"waiver:{waiver.pk}:{threshold}d",
+                now=now,
+            )
+            sent += made is not None
+    return sent
+
+
+def attesters(product: Product, role: str) -> list[Any]:
+    """The people who hold an attestation role on a product."""
+    from prodops.catalog.models import Person
+
+    if role in {"build_lead", "run_lead"}:
+        return [getattr(product, role)]
+    if role in {"build_team", "run_team"}:
+        return team_members(product, role=role)
+    return list(Person.objects.filter(teams__slug=role.removeprefix("team:")))
+
+
+def warn_attestations_due(*, now: datetime | None = None) -> int:
+    """``attestation.due`` to the attesting role when the latest attestation of a
+    criterion expires within a week (or has expired): once per attestation."""
+    now = now or timezone.now()
+    sent = 0
+    latest: dict[tuple[int, str], Attestation] = {}
+    candidates = Attestation.objects.filter(expires_at__lte=now + ATTESTATION_NOTICE).select_related(
+        "product__build_lead", "product__run_lead"
+    )
+    for att in candidates.order_by("attested_at"):
+        latest[(att.product_id, att.criterion)] = att
+    newer = set(
+        Attestation.objects.filter(
+            product_id__in={k[0] for k in latest}, expires_at__gt=now + ATTESTATION_NOTICE
+        ).values_list("product_id", "criterion")
+    )
+    actor = Actor.task("readiness.attestations-due")
+    with transaction.atomic():
+        for (pid, criterion), att in latest.items():
+            if (pid, criterion) in newer or att.expires_at is None:
+                continue
+            made = notify(
+                event="attestation.due",
+                product=att.product,
+                actor=actor,
+                subject={
+                    "criterion": criterion,
+                    "role": att.role,
+                    "due_at": att.expires_at.date().isoformat(),
+                },
+                recipients=attesters(att.product, att.role),
+                key=f"attestation:{att.pk}:due",
+                now=now,
+            )
+            sent += made is not None
+    return sent

@@ -112,6 +112,7 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
     rows.sort(key=lambda r: r["c"].severity != "blocking")
     return {
         "readiness": result,
+        "reevaluating": bool(readiness.reevaluating([product.pk])),
         "gates": list(standard.stages[1:]),
         "rows": rows,
         "counts": result.counts(),

@@ -68,6 +68,7 @@ class Readiness:
     total: int
     ready: bool
     requested: bool = False  # a transition into ``gate`` is pending
+    reevaluating: bool = False  # facts changed; the worker has not re-evaluated yet
 
     @property
     def percent(self) -> int:
@@ -99,14 +100,17 @@ def _pending_gates(product_ids: list[int]) -> set[tuple[int, str]]:
 
 
 def readiness_for(products: list[Product]) -> dict[int, Readiness]:
-    """Readiness for the next gate of each product, from the stored evaluations (one query)."""
+    """Readiness for the next gate of each product, from the stored evaluations (three
+    queries), marked while a re-evaluation is queued."""
     from prodops.readiness.models import ProductEvaluation
+    from prodops.readiness.services import reevaluating
 
     ids = [p.pk for p in products]
     rows = ProductEvaluation.objects.filter(product_id__in=ids).values_list(
         "product_id", "next_gate", "ready", "counts"
     )
     pending = _pending_gates(ids)
+    queued = reevaluating(ids)
     out = {}
     for pid, gate, ready, stored in rows:
         if not gate:
@@ -115,8 +119,15 @@ def readiness_for(products: list[Product]) -> dict[int, Readiness]:
         passed = int(counts.get("pass", 0)) + int(counts.get("waived", 0))
         total = sum(int(v) for v in counts.values())
         out[pid] = Readiness(
-            gate=gate, passed=passed, total=total, ready=bool(ready), requested=(pid, gate) in pending
+            gate=gate,
+            passed=passed,
+            total=total,
+            ready=bool(ready),
+            requested=(pid, gate) in pending,
+            reevaluating=pid in queued,
         )
+    for pid in queued - set(out):
+        out[pid] = Readiness(gate="", passed=0, total=0, ready=False, reevaluating=True)
     return out
 
 

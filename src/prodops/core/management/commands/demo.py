@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
 import random
 import secrets
+import subprocess
+import sys
 from datetime import date
 from typing import Any
 
@@ -44,7 +47,21 @@ class Command(BaseCommand):
             f"http://{options['host']}:{options['port']}/api/v1/products\n"
         )
         if not options["no_serve"]:
-            call_command("serve", host=options["host"], port=options["port"])
+            worker = start_worker(log=self.stdout.write)
+            try:
+                call_command("serve", host=options["host"], port=options["port"])
+            finally:
+                worker.terminate()  # SIGTERM: the worker finishes its task, then exits
+                worker.wait(timeout=30)
+
+
+def start_worker(*, log: Any = print) -> subprocess.Popen[bytes]:
+    """A ``prodops worker`` beside the demo's server, sharing its console. Emails go to
+    the console (``PRODOPS_EMAIL_URL=console://`` unless set), so the notifications the
+    demo sends are printed there."""
+    env = {**os.environ, "PRODOPS_EMAIL_URL": os.environ.get("PRODOPS_EMAIL_URL") or "console://"}
+    log("Starting a background worker (notifications, re-evaluations, schedules)…")
+    return subprocess.Popen([sys.executable, "-m", "prodops", "worker"], env=env)
 
 
 def load_demo(*, seed: int, today: date, log: Any = print) -> None:
