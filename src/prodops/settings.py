@@ -98,6 +98,7 @@ PRODOPS_APPS = [
     "prodops.lifecycle",
     "prodops.knowledge",
     "prodops.risks",
+    "prodops.comments",
     "prodops.events",
     "prodops.metrics",
     "prodops.warranty",

@@ -1155,14 +1155,13 @@ def requeue_stale_reevaluations(*, older_than: timedelta, now: datetime | None =
     """A safety net: queue the task again for pending rows older than ``older_than``
     (their task failed, or was lost with a backend that enqueues after commit). A
     duplicate task finds no row and does nothing."""
-    from prodops.readiness.tasks import reevaluate  # tasks.py imports this module
-
     from django_tasks_db.models import DBTaskResult
 
+    from prodops.readiness.tasks import reevaluate  # tasks.py imports this module
+
     now = now or timezone.now()
-    stale = set(
-        PendingEvaluation.objects.filter(requested_at__lt=now - older_than).values_list("product_id", flat=True)
-    )
+    old = PendingEvaluation.objects.filter(requested_at__lt=now - older_than)
+    stale = set(old.values_list("product_id", flat=True))
     if not stale:
         return 0
     waiting = DBTaskResult.objects.filter(task_path=reevaluate.module_path, status__in=["READY", "RUNNING"])

@@ -135,9 +135,17 @@ def activity(request: HttpRequest) -> HttpResponse:
 
 def product_activity(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(products_for(request.user), slug=slug)
+    from prodops.comments.models import Comment
+
     entries = AuditEntry.objects.filter(product=product)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/activity.html", {"page": page, "product": product})
+    ids = [int(e.object_id) for e in page.object_list if e.action == "comment.create"]
+    comments = {str(c.pk): c for c in Comment.objects.filter(pk__in=ids)}
+    return render(
+        request,
+        "web/activity.html",
+        {"page": page, "product": product, "comments": comments, "can_comment": can_contribute(request.user)},
+    )
 
 
 def facts(request: HttpRequest) -> HttpResponse:
