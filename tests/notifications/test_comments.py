@@ -40,7 +40,9 @@ def test_comments_on_a_transition_and_refusals(acme_product, people):
     )
     assert [p.email for p in comment.mentions.all()] == ["alice@example.com"]
     with pytest.raises(NotFound):
-        services.post_comment(actor=people["bob"], product=acme_product, body="x", target="risk", target_id=9999)
+        services.post_comment(
+            actor=people["bob"], product=acme_product, body="x", target="risk", target_id=9999
+        )
     with pytest.raises(InvalidInput):
         services.post_comment(actor=people["bob"], product=acme_product, body="a\x00b")
     with pytest.raises(InvalidInput):
@@ -72,10 +74,14 @@ def test_comment_through_the_api_and_the_timeline(acme_product, people, client):
     assert response.json()["mentions"] == ["bob@example.com"]
     bad = client.post("/api/v1/products/pay/comments", {"body": 12}, content_type="application/json")
     assert bad.status_code == 422
-    huge = client.post("/api/v1/products/pay/comments", {"body": "x" * 20000}, content_type="application/json")
+    huge = client.post(
+        "/api/v1/products/pay/comments", {"body": "x" * 20000}, content_type="application/json"
+    )
     assert huge.status_code == 422
     page = client.get("/products/pay/activity/").content.decode()
     assert "comment.create" in page and "<p>Hello @bob</p>" in page
-    form = client.post("/products/pay/comments/", {"body": "From the **web**", "target": "product"}, follow=True)
+    form = client.post(
+        "/products/pay/comments/", {"body": "From the **web**", "target": "product"}, follow=True
+    )
     assert "<strong>web</strong>" in form.content.decode()
     assert Comment.objects.count() == 2

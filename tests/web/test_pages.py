@@ -125,7 +125,9 @@ def test_product_page_queries_do_not_grow_with_its_records(client, personas, mak
     for i in range(1, 6):
         add(i)
     assert count() == one
-    assert one <= 60  # a fixed cost per section and fact provider, not per record
+    # A fixed cost per section and fact provider, not per record (two of them: the unread
+    # notifications in the top bar and the "re-evaluating…" marker of the checklist).
+    assert one <= 62
 
 
 def test_unknown_product_is_404(client, personas):
