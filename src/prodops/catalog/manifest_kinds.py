@@ -24,7 +24,7 @@ from prodops.catalog.schemas import (
     plain,
 )
 from prodops.core.actors import Actor
-from prodops.manifests.registry import Document, ManifestError, Outcome, product_sections
+from prodops.manifests.registry import ApplyOptions, Document, ManifestError, Outcome, product_sections
 
 API_VERSION = "prodops/v1"
 
@@ -110,18 +110,42 @@ class ProductKind:
             self._models[key] = create_model("ProductSpecWithSections", __base__=ProductSpec, **fields)
         return self._models[key]
 
-    def apply(self, doc: Document, *, actor: Actor, dry_run: bool) -> Outcome:
-        core = ProductSpec.model_construct(**{k: getattr(doc.spec, k) for k in ProductSpec.model_fields})
+    handles_prune = True
+
+    def apply(
+        self, doc: Document, *, actor: Actor, dry_run: bool, options: ApplyOptions | None = None
+    ) -> Outcome:
+        options = options or ApplyOptions()
+        slug = doc.metadata["slug"]
+        stated = set(doc.spec.model_fields_set)
+        given = ProductSpec.model_construct(**{k: getattr(doc.spec, k) for k in ProductSpec.model_fields})
+        existing = (
+            Product.objects.select_related("build_lead", "run_lead", "build_team", "run_team")
+            .filter(slug=slug)
+            .first()
+        )
+        core = given
+        if existing is not None:
+            current = services.product_spec(existing)
+            if options.prune:
+                _note_pruned(slug, current, given, options)
+            else:
+                core = _merged(current, given, stated)
         try:
             product, outcome = services.save_product(
-                actor=actor, slug=doc.metadata["slug"], name=doc.metadata["name"], spec=core
+                actor=actor, slug=slug, name=doc.metadata["name"], spec=core
             )
         except services.CatalogError as exc:
             raise _manifest_error(exc) from None
         changed = False
         for section in product_sections():
+            if section.name not in stated and not options.prune and existing is not None:
+                continue  # a section the file leaves out stays as it is
             value = getattr(doc.spec, section.name, None)
-            if section.apply(product, value, actor=actor, dry_run=dry_run):
+            if getattr(section, "handles_prune", False):
+                pruning_apply: Any = section.apply  # the optional 'options' (see ApplyOptions)
+                changed |= bool(pruning_apply(product, value, actor=actor, dry_run=dry_run, options=options))
+            elif section.apply(product, value, actor=actor, dry_run=dry_run):
                 changed = True
         if changed and outcome == "unchanged":
             return "updated"
@@ -143,3 +167,51 @@ class ProductKind:
                 if value is not None:
                     spec[section.name] = value
             yield _envelope(self.name, {"slug": product.slug, "name": product.name}, spec)
+
+
+# --- applying a product file: merge by default, exact with --prune ------------------------
+
+# Collections merged item by item (the key of an item), so records the file does not
+# list stay; every other stated field is replaced by the file's value.
+_MERGED_LISTS: dict[str, Any] = {
+    "slos": lambda item: item["name"],
+    "stakeholders": lambda item: (item["function"], item["person"]),
+}
+_MERGED_MAPS = ("links", "integrations", "facts")
+
+
+def _merged(current: ProductSpec, given: ProductSpec, stated: set[str]) -> ProductSpec:
+    """The current product with the fields the file states: lists and maps gain or
+    update the file's items and keep the others; the fields it leaves out keep their
+    values."""
+    now = current.model_dump(mode="json")
+    new = given.model_dump(mode="json")
+    for name in stated & set(ProductSpec.model_fields):
+        if name in _MERGED_LISTS:
+            key = _MERGED_LISTS[name]
+            items = {key(item): item for item in now[name]}
+            items.update({key(item): item for item in new[name]})
+            now[name] = list(items.values())
+        elif name in _MERGED_MAPS:
+            now[name] = {**now[name], **new[name]}
+        else:
+            now[name] = new[name]
+    return ProductSpec.model_validate(now)
+
+
+def _note_pruned(slug: str, current: ProductSpec, given: ProductSpec, options: ApplyOptions) -> None:
+    """Name what making the product match the file exactly removes."""
+    now, new = current.model_dump(mode="json"), given.model_dump(mode="json")
+    where = f"product/{slug}"
+    for name, key in _MERGED_LISTS.items():
+        kept = {key(item) for item in new[name]}
+        for item in now[name]:
+            if key(item) not in kept:
+                label = item["name"] if name == "slos" else f"{item['person']} ({item['function']})"
+                options.note_deleted(f"{where} {name[:-1]} {label}")
+    for name in _MERGED_MAPS:
+        for item in sorted(set(now[name]) - set(new[name])):
+            options.note_deleted(f"{where} {name[:-1] if name != 'facts' else 'fact'} {item}")
+    for name in ("oncall", "warranty", "go_live"):
+        if now[name] not in (None, {}) and new[name] in (None, {}):
+            options.note_deleted(f"{where} {name} (cleared)")

@@ -5,9 +5,10 @@
         - {kind: runbook, title: Payments runbook, url: "https://wiki/pay/runbook", reviewed: 2026-10-01}
         - {kind: faq, title: FAQ, body: "# Questions\\n...", owner: carol@example.com}
 
-A document is identified by (kind, title) inside its product. Applying makes the
-product's documents match the list exactly: listed ones are created or updated, others
-are deleted (an omitted ``docs`` field means "no documents").
+A document is identified by (kind, title) inside its product. Applying creates or
+updates the listed ones and keeps the others (documents added in the web stay); with
+``prodops apply --prune`` the product's documents match the list exactly, and the ones
+removed are named (an omitted ``docs`` field then means "no documents").
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from prodops.manifests.registry import ManifestError
+from prodops.manifests.registry import ApplyOptions, ManifestError
 
 if TYPE_CHECKING:
     from prodops.catalog.models import Product
@@ -79,8 +80,18 @@ def _current(doc: Any) -> dict[str, Any]:
 class DocsSection:
     name = "docs"
     value_model: Any = list[DocSpec]
+    handles_prune = True
 
-    def apply(self, product: Product, value: Any, *, actor: Actor, dry_run: bool) -> bool:
+    def apply(
+        self,
+        product: Product,
+        value: Any,
+        *,
+        actor: Actor,
+        dry_run: bool,
+        options: ApplyOptions | None = None,
+    ) -> bool:
+        prune = options.prune if options is not None else True
         from prodops.catalog.models import Person
         from prodops.knowledge import services
         from prodops.knowledge.models import Document
@@ -103,8 +114,10 @@ class DocsSection:
         }
         changed = False
         for key, old in existing.items():
-            if key not in seen:
+            if key not in seen and prune:
                 changed = True
+                if options is not None:
+                    options.note_deleted(f"product/{product.slug} doc {old.kind} {old.title!r}")
                 if not dry_run:
                     services.delete_document(actor=actor, document=old)
         for i, spec in enumerate(wanted):

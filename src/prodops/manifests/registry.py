@@ -35,7 +35,7 @@ Optional attributes a kind may add (the framework checks with ``getattr``):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel
@@ -68,6 +68,27 @@ class Document:
     @property
     def key(self) -> str:
         return str(self.metadata.get("slug") or self.metadata.get("email") or "")
+
+
+@dataclass
+class ApplyOptions:
+    """How an apply treats what a file does not mention.
+
+    Without ``prune`` (the default) an apply changes only what the file states: fields it
+    leaves out keep their values, and records it does not list (documents, SLOs, links,
+    stakeholders added in the web or the API) stay. With ``prune`` the object is made to
+    match the file exactly, and every record or value removed that way is named in
+    ``deleted`` (the same list on a dry run, so ``--prune --dry-run`` shows what would go).
+
+    A kind or product section that honours these sets ``handles_prune = True`` and takes
+    ``options=`` in ``apply``; others are called as before, and a product section the
+    file leaves out is then not applied at all unless pruning."""
+
+    prune: bool = False
+    deleted: list[str] = field(default_factory=list)
+
+    def note_deleted(self, what: str) -> None:
+        self.deleted.append(what)
 
 
 class Kind(Protocol):

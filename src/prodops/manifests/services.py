@@ -220,15 +220,25 @@ def validate(raw_documents: list[RawDocument]) -> list[ValidDocument]:
     return valid
 
 
-def apply(documents: list[ValidDocument], *, actor: Actor, dry_run: bool) -> list[Result]:
+def apply(
+    documents: list[ValidDocument],
+    *,
+    actor: Actor,
+    dry_run: bool,
+    options: registry.ApplyOptions | None = None,
+) -> list[Result]:
     """Apply in kind order (people, teams, standards, products), then file order.
 
+    Without ``options.prune`` only what the files state changes; with it, each object is
+    made to match its document and what that removes is listed in ``options.deleted``.
     The caller owns the transaction, and rolls it back on a dry run or on error."""
+    options = options or registry.ApplyOptions()
     ordered = sorted(enumerate(documents), key=lambda item: (item[1].kind.order, item[0]))
     results: list[Result] = []
     for _, valid in ordered:
+        extra: dict[str, Any] = {"options": options} if getattr(valid.kind, "handles_prune", False) else {}
         try:
-            outcome = valid.kind.apply(valid.document, actor=actor, dry_run=dry_run)
+            outcome = valid.kind.apply(valid.document, actor=actor, dry_run=dry_run, **extra)
         except registry.ManifestError as exc:
             path = exc.field
             if path and not path.startswith(ENVELOPE_FIELDS):

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from prodops.core.actors import Actor
 from prodops.manifests import services
+from prodops.manifests.registry import ApplyOptions
 from prodops.manifests.sources import SourceError, read_sources
 
 
@@ -30,6 +31,13 @@ class Command(BaseCommand):
             help="A YAML/JSON file, a folder (its *.yaml, *.yml, *.json), or - for stdin. Repeatable.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; change nothing.")
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="Make each object match its file exactly: delete the records and clear the fields "
+            "the file does not mention (listed; with --dry-run, listed and kept). Without it, "
+            "records added elsewhere (documents, SLOs, links, ...) stay.",
+        )
         parser.add_argument("--actor", default="cli", help="Who to record in the audit log (default: cli).")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,9 +49,12 @@ class Command(BaseCommand):
         try:
             documents = services.validate(services.parse_sources(sources))
             results: list[services.Result] = []
+            apply_options = ApplyOptions(prune=options["prune"])
             try:
                 with transaction.atomic():
-                    results = services.apply(documents, actor=Actor.cli(options["actor"]), dry_run=dry_run)
+                    results = services.apply(
+                        documents, actor=Actor.cli(options["actor"]), dry_run=dry_run, options=apply_options
+                    )
                     if dry_run:
                         raise _Rollback
             except _Rollback:
@@ -56,6 +67,9 @@ class Command(BaseCommand):
         suffix = " (dry run)" if dry_run else ""
         for result in results:
             self.stdout.write(f"{result}{suffix}")
+        verb_deleted = "would delete" if dry_run else "deleted"
+        for what in apply_options.deleted:
+            self.stdout.write(f"{verb_deleted}: {what}")
         counts = {o: sum(1 for r in results if r.outcome == o) for o in ("created", "updated", "unchanged")}
         summary = ", ".join(f"{n} {o}" for o, n in counts.items())
         verb = "Would apply" if dry_run else "Applied"
