@@ -375,3 +375,18 @@ def test_web_checklist_and_edit(
     applied.refresh_from_db()
     assert applied.version == 2
     assert client.get("/playbooks/").status_code == 200
+
+
+def test_docs_embed_the_current_json_schema(db: Any) -> None:
+    import re
+
+    from prodops.playbooks.services import playbook_json_schema
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "playbooks.md").read_text()
+    embedded = re.search(r"```json\n(.*?)\n```", doc, re.S)
+    assert embedded is not None
+    assert json.loads(embedded.group(1)) == playbook_json_schema()
+    from prodops.playbooks.spec import StepSpec
+
+    for name in StepSpec.model_fields:
+        assert f"`{name}`" in doc, name

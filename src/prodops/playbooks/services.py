@@ -838,3 +838,25 @@ def playbook_stats(playbook: Playbook) -> dict[str, Any]:
             )
         )
     return summarise(figures, latest_version=playbook.version)
+
+
+def playbook_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a Playbook document: its variant of ``prodops schema`` with the
+    definitions it uses (docs/playbooks.md embeds it; a test keeps the copy current)."""
+    from prodops.manifests.services import json_schema
+
+    full = json_schema()
+    variant = next(v for v in full["oneOf"] if v["title"] == "Playbook")
+    text = json.dumps(variant)
+    defs = {name: d for name, d in full["$defs"].items() if f'"#/$defs/{name}"' in text}
+    # Definitions used by definitions (StepSpec inside PlaybookSpec), to a fixed point.
+    while True:
+        more = {
+            name: d
+            for name, d in full["$defs"].items()
+            if name not in defs and f'"#/$defs/{name}"' in json.dumps(defs)
+        }
+        if not more:
+            break
+        defs.update(more)
+    return {**variant, "$defs": dict(sorted(defs.items()))}
