@@ -78,6 +78,13 @@ def generate(rows: int) -> None:
         cursor.execute(
             "CREATE INDEX active_user_day_by_user ON events_activeuserday (product_id, user_key, day)"
         )
+        cursor.execute("DELETE FROM events_activeuser WHERE product_id = %s", [product.pk])
+        cursor.execute(
+            "INSERT INTO events_activeuser (product_id, user_key, first_day) "
+            "SELECT product_id, user_key, MIN(day) FROM events_activeuserday WHERE product_id = %s "
+            "GROUP BY product_id, user_key",
+            [product.pk],
+        )
         cursor.execute("DELETE FROM events_ticket WHERE product_id = %s", [product.pk])
         cursor.execute(
             """
@@ -92,6 +99,7 @@ def generate(rows: int) -> None:
         )
         cursor.execute("ANALYZE events_activeuserday")
         cursor.execute("ANALYZE events_ticket")
+        cursor.execute("ANALYZE events_activeuser")
         cursor.execute("SELECT count(*) FROM events_activeuserday WHERE product_id = %s", [product.pk])
         count = cursor.fetchone()[0]
     print(f"generated {count:,} user-days for one product in {time.perf_counter() - started:.1f} s")

@@ -213,6 +213,16 @@ def test_user_keys_are_hashed_with_the_installation_secret(make_product):
     assert raw not in dump.getvalue()
 
 
+def test_first_day_is_the_earliest_whatever_the_order_of_arrival(make_product):
+    from prodops.events.models import ActiveUser
+
+    make_product("shop")
+    _ingest([{"type": "usage", "product": "shop", "date": "2026-03-20", "user": "u1"}])
+    _ingest([{"type": "usage", "product": "shop", "date": "2026-03-01", "user": "u1"}])
+    _ingest([{"type": "usage", "product": "shop", "date": "2026-03-25", "user": "u1"}])
+    assert ActiveUser.objects.get().first_day == userkeys.day_number(date(2026, 3, 1))
+
+
 def test_resending_the_same_user_day_counts_once(make_product):
     make_product("shop")
     line = {"type": "usage", "product": "shop", "date": "2026-03-01", "user": "u1", "id": "e1"}

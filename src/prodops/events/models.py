@@ -255,6 +255,23 @@ class ActiveUserDay(models.Model):
         return f"user {self.user_key:x} active on day {self.day}"
 
 
+class ActiveUser(models.Model):
+    """A user's first active day for a product (the minimum ``ActiveUserDay.day``), kept
+    at ingestion so that "users new since day X" is an index range scan, not a search
+    through every user's history (outcomes: retention cohorts)."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="active_users")
+    user_key = models.BigIntegerField()
+    first_day = models.IntegerField(help_text="UTC days since 1970-01-01.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "user_key"], name="active_user_unique")]
+        indexes = [models.Index(fields=["product", "first_day"], name="active_user_first_day")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_key:x} first active on day {self.first_day}"
+
+
 class WebhookDelivery(models.Model):
     """One webhook delivery, recorded once per (source, delivery id): a replay is
     recognised and not applied twice."""

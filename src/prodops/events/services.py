@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from prodops.accounts import policy
@@ -181,6 +181,7 @@ def _store(
             rows = [ActiveUserDay(product_id=pid, day=day, user_key=uk) for pid, day, uk in keyed]
             # The same user on the same day is one row: a resent event changes nothing.
             ActiveUserDay.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+            _record_first_days(keyed)
             counts["usage"] = counts.get("usage", 0) + len(rows)
             products.update(pid for pid, _, _ in keyed if pid is not None)
             continue
@@ -218,6 +219,26 @@ def _store(
         counts[kind] = counts.get(kind, 0) + len(objects)
         products.update(pid for _, pid in keyed.values() if pid is not None)
     return counts, products
+
+
+FIRST_DAY_UPSERT = (
+    "INSERT INTO events_activeuser (product_id, user_key, first_day) VALUES (%s, %s, %s) "
+    "ON CONFLICT (product_id, user_key) DO UPDATE SET first_day = CASE "
+    "WHEN excluded.first_day < events_activeuser.first_day THEN excluded.first_day "
+    "ELSE events_activeuser.first_day END"
+)
+
+
+def _record_first_days(keyed: Iterable[tuple[Any, ...]]) -> None:
+    """Keep each user's first active day (the earliest ever sent, in whatever order)."""
+    first: dict[tuple[int, int], int] = {}
+    for pid, day, key in keyed:
+        if pid is not None and day < first.get((pid, key), day + 1):
+            first[(pid, key)] = day
+    rows = [(pid, key, day) for (pid, key), day in sorted(first.items())]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            cursor.executemany(FIRST_DAY_UPSERT, rows[start : start + BATCH_SIZE])
 
 
 def ingest(

@@ -5,28 +5,28 @@ every window is integer arithmetic, and only grouped rows cross the wire (never 
 per event). ``outcomes.definitions.reference`` states the definitions in plain Python;
 the tests check this module against it and against hand computations.
 
-* DAU, WAU, MAU and the mean DAU: one pass over [d-29, d], grouped by user first (each
-  user's last active day and number of active days), then by product.
-* Mean WAU over [d-27, d]: the sum of WAU(x) over those days is the number of (user, x)
-  pairs with the user active in [x-6, x]. Each active day a covers x in
-  [a, min(a+6, next active day - 1)], so one ``LEAD()`` over the user's days in
-  [d-33, d] gives disjoint intervals whose clipped lengths add up to that sum.
-* Retention and cohorts: users first active in the last 84 days (every cohort any
-  output needs: day-30 cohorts start at d-57, weekly cohorts at d-83) are the users
-  active in [d-83, d] with no earlier row (one index probe each on
-  ``(product, user_key, day)``); their days from their first day on are then grouped.
+Two queries, each one pass without a sort:
+
+* Activity over [d-33, d]: each user's active days as a 34-bit mask (bit i = day
+  d-33+i; one row per user and day, so SUM of the bits is their OR), in one hash
+  aggregate. DAU is bit 33, WAU any of bits 27-33, MAU any of bits 4-33; the user's
+  share of the 28 WAU(x), x in [d-27, d], is the number of j in 6..33 with a bit in
+  j-6..j, so the sum of WAU over those days (for the mean WAU) needs no window function.
+* Cohorts: users first active in [d-83, d] come from ``events_activeuser`` (each user's
+  first day, kept at ingestion) by an index range scan; their days from the first day to
+  d are joined and reduced to flags per user (active on c+N, on or after c+N, in each of
+  the 12 weeks), then summed per first day.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
-from prodops.outcomes.definitions import COHORT_WEEKS, RETENTION_DAYS, SUPPORT_WINDOW_DAYS
+from prodops.outcomes.definitions import COHORT_WEEKS, RETENTION_DAYS
 
 TABLE = "events_activeuserday"
 LOOKBACK = 7 * COHORT_WEEKS - 1  # d-83: the oldest first day any output needs
@@ -61,14 +61,17 @@ def products_with_users(product_ids: Sequence[int], d: int) -> set[int]:
         return set()
     sql = (
         f"SELECT p.id FROM catalog_product p WHERE p.id IN {_in(product_ids)} "
-        f"AND EXISTS (SELECT 1 FROM {TABLE} u WHERE u.product_id = p.id AND u.day <= %s)"
+        "AND EXISTS (SELECT 1 FROM events_activeuser u WHERE u.product_id = p.id AND u.first_day <= %s)"
     )
     return {row[0] for row in _fetch(sql, [*product_ids, d])}
 
 
-def _cap(expr: str, limit: str) -> str:
-    """min(expr, limit) without LEAST/min(): portable."""
-    return f"CASE WHEN {expr} > {limit} THEN {limit} ELSE {expr} END"
+ACTIVITY_DAYS = 34  # [d-33, d]: 28 days of WAU, each looking 6 days back
+WEEK_MASK = 127  # seven days
+
+
+def _bit(mask: str, i: int) -> str:
+    return f"(({mask} >> {i}) & 1)"
 
 
 def counts(product_ids: Sequence[int], d: int) -> dict[int, Counts]:
@@ -76,68 +79,82 @@ def counts(product_ids: Sequence[int], d: int) -> dict[int, Counts]:
     result = {pid: Counts() for pid in product_ids}
     if not product_ids:
         return result
-    ids = list(product_ids)
-    where = f"product_id IN {_in(ids)}"
-
-    active = (
-        "SELECT product_id, "
-        "SUM(CASE WHEN last_day = %s THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN last_day >= %s THEN 1 ELSE 0 END), "
-        "COUNT(*), SUM(n) FROM ("
-        f"  SELECT product_id, user_key, MAX(day) AS last_day, COUNT(*) AS n FROM {TABLE}"
-        f"  WHERE {where} AND day BETWEEN %s AND %s GROUP BY product_id, user_key"
+    ids = [int(pid) for pid in product_ids]
+    d = int(d)
+    base = d - (ACTIVITY_DAYS - 1)
+    top = ACTIVITY_DAYS - 1
+    covered = " + ".join(
+        f"(CASE WHEN ((m >> {j - 6}) & {WEEK_MASK}) > 0 THEN 1 ELSE 0 END)" for j in range(6, ACTIVITY_DAYS)
+    )
+    activity = (
+        f"SELECT product_id, SUM({_bit('m', top)}), "
+        f"SUM(CASE WHEN (m >> {top - 6}) > 0 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN (m >> {top - 29}) > 0 THEN 1 ELSE 0 END), "
+        f"SUM(days30), SUM({covered}) FROM ("
+        f"  SELECT product_id, user_key, CAST(SUM(CAST(1 AS BIGINT) << (day - {base})) AS BIGINT) AS m, "
+        f"  SUM(CASE WHEN day >= {d - 29} THEN 1 ELSE 0 END) AS days30 FROM {TABLE} "
+        f"  WHERE product_id IN {_in(ids)} AND day BETWEEN {base} AND {d} GROUP BY product_id, user_key"
         ") per_user GROUP BY product_id"
     )
-    for pid, dau, wau, mau, user_days in _fetch(active, [d, d - 6, *ids, d - 29, d]):
-        entry = result[pid]
-        entry.dau, entry.wau, entry.mau, entry.user_days_30 = int(dau), int(wau), int(mau), int(user_days)
-
-    lo = d - (SUPPORT_WINDOW_DAYS - 1)
-    hi = _cap(_cap("day + 6", "nxt - 1"), str(int(d)))
-    wau_sum = (
-        "SELECT product_id, SUM(CASE WHEN hi >= lo THEN hi - lo + 1 ELSE 0 END) FROM ("
-        f"  SELECT product_id, CASE WHEN day > {int(lo)} THEN day ELSE {int(lo)} END AS lo, "
-        f"  CASE WHEN nxt IS NULL THEN {_cap('day + 6', str(int(d)))} ELSE {hi} END AS hi FROM ("
-        "    SELECT product_id, day, LEAD(day) OVER (PARTITION BY product_id, user_key ORDER BY day) AS nxt"
-        f"    FROM {TABLE} WHERE {where} AND day BETWEEN %s AND %s"
-        "  ) days"
-        ") spans GROUP BY product_id"
-    )
-    for pid, total in _fetch(wau_sum, [*ids, lo - 6, d]):
-        result[pid].wau_sum_28 = int(total or 0)
-
     start = d - LOOKBACK
-    cohort = (
-        f"WITH firsts AS (SELECT product_id, user_key, MIN(day) AS first_day FROM {TABLE} "
-        f"  WHERE {where} AND day BETWEEN %s AND %s GROUP BY product_id, user_key), "
-        "cohort AS (SELECT f.product_id, f.user_key, f.first_day FROM firsts f "
-        f"  WHERE NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE e.product_id = f.product_id "
-        "  AND e.user_key = f.user_key AND e.day < %s)) "
-    )
-    cohort_params = [*ids, start, d, start]
-    on = ", ".join(
-        f"MAX(CASE WHEN a.day = c.first_day + {n} THEN 1 ELSE 0 END) AS on{n}" for n in RETENTION_DAYS
-    )
-    sums = ", ".join(f"SUM(on{n})" for n in RETENTION_DAYS)
-    after = ", ".join(f"SUM(CASE WHEN last_day >= first_day + {n} THEN 1 ELSE 0 END)" for n in RETENTION_DAYS)
-    retention = (
-        cohort + f"SELECT product_id, first_day, COUNT(*), {sums}, {after} FROM ("
-        f"  SELECT c.product_id, c.user_key, c.first_day, MAX(a.day) AS last_day, {on} "
-        f"  FROM cohort c JOIN {TABLE} a ON a.product_id = c.product_id AND a.user_key = c.user_key "
-        "  AND a.day BETWEEN c.first_day AND %s GROUP BY c.product_id, c.user_key, c.first_day"
+    split = 63  # days [start, start+62] in ``lo``, [start+63, d] in ``hi`` (9 whole weeks)
+
+    def bit(offset: str) -> str:
+        return (
+            f"(CASE WHEN {offset} < {split} THEN (lo >> ({offset})) & 1 "
+            f"ELSE (hi >> ({offset} - {split})) & 1 END)"
+        )
+
+    def any_from(offset: str) -> str:
+        return (
+            f"(CASE WHEN {offset} < {split} THEN "
+            f"(CASE WHEN (lo >> ({offset})) > 0 OR hi > 0 THEN 1 ELSE 0 END) "
+            f"ELSE (CASE WHEN (hi >> ({offset} - {split})) > 0 THEN 1 ELSE 0 END) END)"
+        )
+
+    def week(k: int) -> str:
+        mask, shift = ("lo", 7 * k) if k < split // 7 else ("hi", 7 * k - split)
+        return f"(CASE WHEN (({mask} >> {shift}) & {WEEK_MASK}) > 0 THEN 1 ELSE 0 END)"
+
+    flags = [bit(f"first_day + {n} - {start}") for n in RETENTION_DAYS]
+    flags += [any_from(f"first_day + {n} - {start}") for n in RETENTION_DAYS]
+    flags += [week(k) for k in range(COHORT_WEEKS)]
+    # Per row only two sums (the user's days as two bit masks); the flags are bit tests
+    # on one row per user.
+    cohorts = (
+        f"SELECT product_id, first_day, COUNT(*), {', '.join(f'SUM({flag})' for flag in flags)} "
+        "FROM ("
+        "  SELECT f.product_id, f.user_key, f.first_day, "
+        f"  CAST(SUM(CASE WHEN a.day < {start + split} THEN CAST(1 AS BIGINT) << (a.day - {start}) "
+        "  ELSE 0 END) AS BIGINT) AS lo, "
+        f"  CAST(SUM(CASE WHEN a.day >= {start + split} THEN CAST(1 AS BIGINT) << (a.day - {start + split}) "
+        "  ELSE 0 END) AS BIGINT) AS hi "
+        f"  FROM events_activeuser f JOIN {TABLE} a ON a.product_id = f.product_id "
+        f"  AND a.user_key = f.user_key AND a.day BETWEEN f.first_day AND {d} "
+        f"  WHERE f.product_id IN {_in(ids)} AND f.first_day BETWEEN {start} AND {d} "
+        "  GROUP BY f.product_id, f.user_key, f.first_day"
         ") per_user GROUP BY product_id, first_day"
     )
-    for pid, first_day, *numbers in _fetch(retention, [*cohort_params, d]):
-        result[pid].firsts[int(first_day)] = [int(x or 0) for x in numbers]
-
-    weeks = (
-        cohort + "SELECT c.product_id, (c.first_day - %s) / 7, (a.day - %s) / 7, COUNT(DISTINCT c.user_key) "
-        f"FROM cohort c JOIN {TABLE} a ON a.product_id = c.product_id AND a.user_key = c.user_key "
-        "AND a.day BETWEEN c.first_day AND %s GROUP BY 1, 2, 3"
-    )
-    grouped: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    for pid, cohort_week, activity_week, users in _fetch(weeks, [*cohort_params, start, start, d]):
-        grouped[pid][(int(cohort_week), int(activity_week))] = int(users)
-    for pid, cells in grouped.items():
-        result[pid].weeks = cells
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Hash aggregates over a few hundred thousand users stay in memory; compiling
+            # these short queries (JIT) costs more than it saves.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(activity, ids)
+        for pid, dau, wau, mau, user_days, cover in cursor.fetchall():
+            entry = result[pid]
+            entry.dau, entry.wau, entry.mau = int(dau or 0), int(wau or 0), int(mau or 0)
+            entry.user_days_30, entry.wau_sum_28 = int(user_days or 0), int(cover or 0)
+        cursor.execute(cohorts, ids)
+        rows = cursor.fetchall()
+    retention_columns = 1 + 2 * len(RETENTION_DAYS)
+    for pid, first_day, *numbers in rows:
+        values = [int(x or 0) for x in numbers]
+        entry = result[pid]
+        entry.firsts[int(first_day)] = values[:retention_columns]
+        cohort_week = (int(first_day) - start) // 7
+        for k, users in enumerate(values[retention_columns:]):
+            if users:
+                entry.weeks[(cohort_week, k)] = entry.weeks.get((cohort_week, k), 0) + users
     return result
