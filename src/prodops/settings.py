@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,31 @@ def _default_data_dir() -> Path:
 DATA_DIR = Path(envstr("PRODOPS_DATA_DIR", str(_default_data_dir())))
 
 
+def _private_dir(path: Path) -> Path:
+    """Create ``path`` readable by its owner only (0700): the data directory holds the
+    SQLite database (sessions, password and token hashes) and the secret key. The data
+    directory itself, when we own it and it is open to others, is tightened too."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if path == DATA_DIR and info.st_uid == os.getuid() and info.st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite database file 0600 before SQLite does (it would follow the umask,
+    0644); SQLite gives its -wal and -shm files the database file's mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 def _secret_key(name: str = "PRODOPS_SECRET_KEY", filename: str = "secret_key") -> str:
     key = envsecret(name)
     if key:
         return key
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _private_dir(DATA_DIR)
     path = DATA_DIR / filename
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -122,6 +143,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "csp",
+    "axes",
     *PRODOPS_APPS,
 ]
 
@@ -137,6 +160,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username + address is refused before the password is checked.
+    "prodops.accounts.throttle.SignInThrottle",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "prodops.urls"
@@ -177,8 +209,9 @@ def _databases() -> dict[str, Any]:
             ),
         }
         name = str(config.get("NAME") or "")
-        if name and name != ":memory:":
-            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        if name and name != ":memory:" and not name.startswith("file:"):
+            _private_dir(Path(name).parent)
+            _private_file(Path(name))
     return {"default": config}
 
 
@@ -194,10 +227,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
-# Sign-in throttling: this many failures for one username from one address within the
-# window block further attempts from there until the oldest failure ages out.
+# Sign-in throttling (django-axes): this many failures for one username from one
+# address lock that pair out for the window. The username is normalised as Django
+# normalises it to sign in (NFKC, case-folded), so no other spelling gets around it.
 PRODOPS_LOGIN_MAX_FAILURES = envint("PRODOPS_LOGIN_MAX_FAILURES", 5)
 PRODOPS_LOGIN_WINDOW_SECONDS = envint("PRODOPS_LOGIN_WINDOW_SECONDS", 900)
+AXES_FAILURE_LIMIT = PRODOPS_LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=PRODOPS_LOGIN_WINDOW_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "prodops.accounts.throttle.axes_username"
+AXES_CLIENT_IP_CALLABLE = "prodops.accounts.throttle.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+# Password reset: at most this many mails per address (and per client address) an hour.
+PRODOPS_RESET_MAX_PER_HOUR = envint("PRODOPS_RESET_MAX_PER_HOUR", 3)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("PRODOPS_TIME_ZONE", "UTC")
@@ -211,6 +255,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is mi
 # `prodops serve` needs no collectstatic step and nothing is fetched from a CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
 
 def _email(url: str) -> dict[str, Any]:
     """Mail settings from ``PRODOPS_EMAIL_URL``: ``smtp://user:pass@host:port``,
@@ -252,6 +297,37 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-less hx-hea
 SESSION_COOKIE_SECURE = envbool("PRODOPS_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (docs/settings.md, "Production"). Off by default so `prodops serve` on 127.0.0.1
+# works over plain HTTP; the documented production environment turns them on and then
+# `manage.py check --deploy` reports nothing.
+SECURE_SSL_REDIRECT = envbool("PRODOPS_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("PRODOPS_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("PRODOPS_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("PRODOPS_HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("PRODOPS_BEHIND_HTTPS_PROXY", False) else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere; every asset
+# is served by ProdOps itself. The HTML handover pack sets its own, stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Domain settings (documented in docs/settings.md).
 PRODOPS_DOC_STALE_DAYS = envint("PRODOPS_DOC_STALE_DAYS", 180)

@@ -57,15 +57,28 @@ def test_login_with_csrf_token_works_and_is_audited_nowhere_else(personas):
     assert client.get("/").status_code == 200
 
 
-def test_login_is_throttled_per_username_and_address(personas, settings):
-    settings.PRODOPS_LOGIN_MAX_FAILURES = 3
+@pytest.fixture
+def throttle(settings):
+    """django-axes reads its limit from settings at each attempt."""
+
+    def limit(failures: int) -> None:
+        settings.AXES_FAILURE_LIMIT = failures
+
+    return limit
+
+
+def test_login_is_throttled_per_username_and_address(personas, throttle):
+    throttle(3)
     client = Client()
-    for _ in range(3):
+    for _ in range(2):
         response = client.post("/accounts/login/", {"username": "carol", "password": "wrong"})
         assert response.status_code == 200
         assert b"Please enter a correct username" in response.content
-    # Now even the right password is refused from this address...
+    # The third failure locks (carol, this address) out...
+    assert client.post("/accounts/login/", {"username": "carol", "password": "wrong"}).status_code == 429
+    # ...so even the right password is refused from this address...
     response = client.post("/accounts/login/", {"username": "carol", "password": PASSWORD})
+    assert response.status_code == 429
     assert b"Too many failed sign-in attempts" in response.content
     assert "_auth_user_id" not in client.session
     # ...but another address is not locked out by the guesser.
@@ -74,14 +87,52 @@ def test_login_is_throttled_per_username_and_address(personas, settings):
     assert response.status_code == 302
 
 
-def test_successful_login_clears_earlier_failures(personas, settings):
-    settings.PRODOPS_LOGIN_MAX_FAILURES = 2
+@pytest.mark.parametrize(
+    "spelling",
+    ["\uff43arol", "\U0001d41carol", "CAROL", " carol "],
+    ids=["fullwidth c", "mathematical bold c", "upper case", "spaces"],
+)
+def test_other_spellings_of_a_locked_username_are_locked_too(personas, throttle, spelling):
+    """Audit M1: after the limit, compatibility spellings (which Django's sign-in folds
+    to the same user) signed in with the right password."""
+    throttle(3)
+    client = Client()
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "carol", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": spelling, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_guesses_under_other_spellings_count_together(personas, throttle):
+    throttle(3)
+    client = Client()
+    for spelling in ("carol", "\uff43arol", "\U0001d41carol"):
+        client.post("/accounts/login/", {"username": spelling, "password": "wrong"})
+    assert client.post("/accounts/login/", {"username": "carol", "password": PASSWORD}).status_code == 429
+
+
+def test_successful_login_clears_earlier_failures(personas, throttle):
+    throttle(2)
     client = Client()
     client.post("/accounts/login/", {"username": "carol", "password": "wrong"})
     assert client.post("/accounts/login/", {"username": "carol", "password": PASSWORD}).status_code == 302
     client.logout()
     client.post("/accounts/login/", {"username": "carol", "password": "wrong"})
     assert client.post("/accounts/login/", {"username": "carol", "password": PASSWORD}).status_code == 302
+
+
+def test_password_reset_is_throttled(personas, settings):
+    """Audit L5: eight reset mails to one address in a second."""
+    settings.PRODOPS_RESET_MAX_PER_HOUR = 3
+    client = Client()
+    for _ in range(8):
+        response = client.post("/accounts/password-reset/", {"email": "carol@example.com"})
+        assert response.status_code == 302  # the same answer, so it tells nobody anything
+    assert len(mail.outbox) == 3
+    # Another address from the same client still gets its mail, up to the client's limit.
+    client.post("/accounts/password-reset/", {"email": "dave@example.com"})
+    assert len(mail.outbox) == 4
 
 
 def test_password_reset_sends_a_working_link(personas, client):

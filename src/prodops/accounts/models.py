@@ -54,19 +54,17 @@ class UserRole(models.Model):
         return f"{self.user}: {self.get_role_display()}"
 
 
-class LoginFailure(models.Model):
-    """A failed sign-in, counted per (username, IP) to throttle password guessing.
+class PasswordResetRequest(models.Model):
+    """A password-reset request, counted to throttle reset mails. The address is kept
+    only as a hash: the table says how often, not who."""
 
-    Kept in the database rather than a per-process cache so that every web process
-    behind a load balancer sees the same count.
-    """
-
-    username = models.CharField(max_length=150)
+    email_key = models.CharField(max_length=64, help_text="SHA-256 of the normalised address.")
     ip = models.CharField(max_length=45)
     at = models.DateTimeField(db_index=True)
+    sent = models.BooleanField(default=True)
 
     class Meta:
-        indexes = [models.Index(fields=["username", "ip", "at"], name="loginfailure_key_at")]
+        indexes = [models.Index(fields=["email_key", "at"], name="reset_request_key_at")]
 
     def __str__(self) -> str:
-        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"
+        return f"reset request from {self.ip} at {self.at:%Y-%m-%d %H:%M}"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
-from prodops.accounts.models import ApiToken, LoginFailure, UserRole, hash_token
+from prodops.accounts.models import ApiToken, UserRole, hash_token
 from prodops.audit.services import record
 from prodops.core.actors import Actor
 
@@ -67,42 +65,6 @@ def set_role(*, actor: Actor, user: Any, role: str) -> UserRole:
     row, _ = UserRole.objects.update_or_create(user=user, defaults={"role": role})
     record(actor=actor, action="role.set", obj=row, changes={"role": role})
     return row
-
-
-# Sign-in throttling: after LOGIN_MAX_FAILURES failures for one username from one IP
-# within the window, further attempts are refused until the oldest failure ages out.
-
-
-def _window() -> timedelta:
-    return timedelta(seconds=getattr(settings, "PRODOPS_LOGIN_WINDOW_SECONDS", 900))
-
-
-def _max_failures() -> int:
-    return int(getattr(settings, "PRODOPS_LOGIN_MAX_FAILURES", 5))
-
-
-def login_blocked_for(*, username: str, ip: str) -> timedelta | None:
-    """How long the (username, IP) pair must still wait, or None when it may try."""
-    now = timezone.now()
-    recent = list(
-        LoginFailure.objects.filter(username=username.lower(), ip=ip, at__gte=now - _window())
-        .order_by("-at")
-        .values_list("at", flat=True)[: _max_failures()]
-    )
-    if len(recent) < _max_failures():
-        return None
-    return max(recent[-1] + _window() - now, timedelta(seconds=1))
-
-
-def record_login_failure(*, username: str, ip: str) -> None:
-    now = timezone.now()
-    LoginFailure.objects.create(username=username.lower()[:150], ip=ip, at=now)
-    # Old rows only matter inside the window; prune them as we go.
-    LoginFailure.objects.filter(at__lt=now - 2 * _window()).delete()
-
-
-def clear_login_failures(*, username: str, ip: str) -> None:
-    LoginFailure.objects.filter(username=username.lower(), ip=ip).delete()
 
 
 # Inviting a person to sign in: a one-time set-password link made with Django's

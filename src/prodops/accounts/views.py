@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
@@ -10,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from prodops.accounts import services
-from prodops.accounts.forms import ThrottledAuthenticationForm, TokenForm
+from prodops.accounts.forms import TokenForm
 from prodops.accounts.roles import ROLE_LABELS, role_of
+from prodops.accounts.throttle import reset_allowed
 from prodops.core.actors import Actor
 
 
@@ -20,9 +23,27 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 class LoginView(auth_views.LoginView):
+    """Django's sign-in. Throttling is django-axes' (settings ``AXES_*``): its backend
+    refuses a locked-out username + address before the password is checked, and its
+    middleware answers with accounts/locked.html (429)."""
+
     template_name = "accounts/login.html"
-    authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, throttled per address and per client (``reset_allowed``).
+    Over the limit the page answers as usual but sends nothing, so it tells nobody
+    whether an address has an account."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if reset_allowed(email=form.cleaned_data["email"], request=self.request):
+            return super().form_valid(form)
+        return redirect(self.get_success_url())
 
 
 def account(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from prodops.catalog.models import Product
+from prodops.core.csp import CSP_HEADER, standalone_policy
 from prodops.knowledge.handover import CONTENT_TYPES, FORMATS, build_pack, pack_filename, render
 
 
@@ -20,4 +21,6 @@ def handover(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     # HTML opens in the browser; Markdown and PDF download with a dated name.
     disposition = "inline" if fmt == "html" else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{pack_filename(pack, fmt)}"'
+    if fmt == "html":
+        response[CSP_HEADER] = standalone_policy(response.content)
     return response

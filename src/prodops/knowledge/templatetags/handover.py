@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
+
+from prodops.core.markdown import render
 
 register = template.Library()
 
@@ -33,15 +36,6 @@ def person(value: Any) -> str:
 
 
 @register.filter
-def markdown_safe(value: Any) -> str:
-    """Inline Markdown as HTML. Raw HTML in the source is escaped first, so a document
-    cannot inject markup or script into the pack."""
-    import html
-
-    import markdown
-    from django.utils.safestring import mark_safe
-
-    rendered = markdown.markdown(
-        html.escape(str(value or ""), quote=False), extensions=["tables", "fenced_code"]
-    )
-    return mark_safe(rendered)  # the source was escaped above
+def markdown_safe(value: Any) -> SafeString:
+    """A document body in the HTML (and PDF) pack: the one sanitizing Markdown renderer."""
+    return render(value)

@@ -12,3 +12,13 @@ document.addEventListener("htmx:beforeRequest", function () {
   var box = document.getElementById("request-error");
   if (box) box.hidden = true;
 });
+// Meters carry their value as data-percent: set through the CSSOM, which the
+// Content-Security-Policy allows (a style="" attribute it would refuse).
+function drawMeters(root) {
+  root.querySelectorAll(".meter [data-percent]").forEach(function (bar) {
+    var value = parseFloat(bar.getAttribute("data-percent"));
+    bar.style.width = (isFinite(value) ? Math.max(0, Math.min(100, value)) : 0) + "%";
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { drawMeters(document); });
+document.addEventListener("htmx:afterSwap", function (event) { drawMeters(event.target); });
