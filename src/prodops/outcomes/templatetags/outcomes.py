@@ -16,3 +16,12 @@ def pct(value: float | None) -> str:
 @register.filter
 def heat(value: float | None) -> str:
     return "0" if value is None else f"{0.08 + 0.82 * max(0.0, min(1.0, value)):.2f}"
+
+
+@register.filter
+def heat_class(value: float | None) -> str:
+    """A retention cell's class, ``heat-0``..``heat-10`` by tenths (prodops.css shades
+    them as ``heat`` did inline; the Content-Security-Policy refuses style attributes)."""
+    if value is None:
+        return "heat-none"
+    return f"heat-{round(10 * max(0.0, min(1.0, value)))}"
