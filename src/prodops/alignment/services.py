@@ -74,21 +74,21 @@ def current_round(product: Product) -> Round | None:
     return product.alignment_rounds.order_by("-number").first()
 
 
-def _new_round(product: Product, opened_by: str) -> Round:
+def _new_round(product: Product, opened_by: str, opened_at: datetime | None = None) -> Round:
     last = current_round(product)
     return Round.objects.create(
         product=product,
         number=(last.number + 1) if last else 1,
         stage=product.stage,
-        opened_at=timezone.now(),
+        opened_at=opened_at or timezone.now(),
         opened_by=opened_by[:254],
     )
 
 
-def open_round(*, actor: Actor, product: Product) -> Round:
+def open_round(*, actor: Actor, product: Product, opened_at: datetime | None = None) -> Round:
     """A new round for the product's current stage; earlier rounds stay as history."""
     decision = policy.require(actor, "alignment.round.open", product)
-    round_ = _new_round(product, actor.label)
+    round_ = _new_round(product, actor.label, opened_at)
     audit(
         actor=actor,
         action="alignment.round.open",
@@ -108,16 +108,19 @@ def answer(
     ranking: Any,
     north_star: Any = "",
     person: Any = None,
+    answered_at: datetime | None = None,
 ) -> Response:
     """Record the actor's own answer in the product's current round (opening round 1
     if there is none). ``person`` (an email) may be given, and must be the actor's own:
-    answering for someone else is refused by the policy (rule ``self``)."""
-    me = person_of(actor)
-    subject = me
+    answering for someone else is refused by the policy (rule ``self``; an admin or the
+    CLI operator may, with a reason, recorded as an override). ``answered_at`` is for
+    recording an answer given earlier (imports, the demo); default now."""
     if person not in (None, ""):
         email = _text(person, "person", 254).lower()
         found = Person.objects.filter(email__iexact=email).first()
         subject = found if found is not None else Person(email=email)
+    else:
+        subject = person_of(actor)
     decision = policy.require(actor, "alignment.respond", subject)
     if subject.pk is None:
         raise NotFound(f"no person with email {subject.email!r}", field="person")
@@ -135,7 +138,7 @@ def answer(
         )
     ranks = validate_ranking(ranking)
     statement = _text(north_star, "north_star", NORTH_STAR_LIMIT)
-    round_ = current_round(product) or _new_round(product, actor.label)
+    round_ = current_round(product) or _new_round(product, actor.label, answered_at)
     with transaction.atomic():
         Response.objects.filter(round=round_, person=subject, current=True).update(current=False)
         response = Response.objects.create(
@@ -144,7 +147,7 @@ def answer(
             function=function_name,
             north_star=statement,
             ranking=ranks,
-            answered_at=timezone.now(),
+            answered_at=answered_at or timezone.now(),
         )
     audit(
         actor=actor,
