@@ -55,7 +55,6 @@ class ChannelMetadata(BaseModel):
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    slug: str = Field(max_length=63)
     name: str = Field(default="", max_length=200)
     type: Literal["email", "slack", "teams", "webhook"]
     url: str = Field(max_length=1000)

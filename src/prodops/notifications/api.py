@@ -1,0 +1,130 @@
+"""Notifications over the API: your in-app list (and marking it read), your
+preferences, channels (product operations), the delivery log and a channel test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router
+
+from prodops.accounts import policy
+from prodops.catalog.models import Person
+from prodops.core.actors import Actor
+from prodops.core.errors import NotFound, PermissionDenied
+from prodops.notifications import services
+from prodops.notifications.models import Channel, Delivery
+from prodops.notifications.schemas import ChannelIn, ChannelOut, DeliveryOut, NotificationOut, PreferenceIn
+
+router = Router(tags=["notifications"])
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+
+
+def _me(actor: Actor) -> Person:
+    person = services.person_for(actor)
+    if person is None:
+        raise NotFound("your account is not linked to a person in the catalog (same email)")
+    return person
+
+
+def _notification(d: Delivery) -> NotificationOut:
+    n = d.notification
+    return NotificationOut(
+        id=d.pk,
+        notification_id=str(n.pk),
+        event=n.event,
+        text=n.text,
+        url=n.url,
+        product=n.product_data.get("slug"),
+        occurred_at=n.occurred_at,
+        read=d.read_at is not None,
+    )
+
+
+@router.get("/notifications", response=list[NotificationOut])
+def my_notifications(request: HttpRequest, unread: bool = False, limit: int = 50) -> list[NotificationOut]:
+    qs = services.inbox(person=_me(_actor(request)))
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return [_notification(d) for d in qs[: max(1, min(limit, 500))]]
+
+
+@router.post("/notifications/read", response=dict[str, int])
+def mark_read(request: HttpRequest, ids: list[int] | None = None) -> dict[str, int]:
+    actor = _actor(request)
+    with transaction.atomic():
+        count = services.mark_read(actor=actor, person=_me(actor), delivery_ids=ids)
+    return {"marked": count}
+
+
+@router.get("/notifications/preferences", response=dict[str, str])
+def my_preferences(request: HttpRequest) -> dict[str, str]:
+    return services.preferences(person=_me(_actor(request)))
+
+
+@router.put("/notifications/preferences", response=dict[str, str])
+def set_preference(request: HttpRequest, payload: PreferenceIn) -> dict[str, str]:
+    actor = _actor(request)
+    person = _me(actor)
+    with transaction.atomic():
+        services.set_preference(actor=actor, person=person, event=payload.event, mode=payload.mode)
+    return services.preferences(person=person)
+
+
+def _channel_out(c: Channel) -> ChannelOut:
+    return ChannelOut(
+        slug=c.slug,
+        name=c.name,
+        type=c.type,
+        url=c.url,
+        secret=c.secret,
+        events=c.events,
+        products=c.products,
+        paused_at=c.paused_at,
+        last_error=c.last_error,
+        last_error_at=c.last_error_at,
+    )
+
+
+@router.get("/channels", response=list[ChannelOut])
+def channels(request: HttpRequest) -> list[ChannelOut]:
+    return [_channel_out(c) for c in Channel.objects.all()]
+
+
+@router.put("/channels/{slug}", response=ChannelOut)
+def put_channel(request: HttpRequest, slug: str, payload: ChannelIn) -> ChannelOut:
+    data = services.ChannelData(
+        slug=slug,
+        name=payload.name,
+        type=payload.type,
+        url=payload.url,
+        secret=payload.secret.ref() if payload.secret else {},
+        events=list(payload.events),
+        products=payload.products.model_dump(exclude_defaults=True) if payload.products else {},
+    )
+    with transaction.atomic():
+        channel, _ = services.save_channel(actor=_actor(request), data=data)
+    return _channel_out(channel)
+
+
+@router.post("/channels/{slug}/test", response={202: dict[str, Any]})
+def test_channel(request: HttpRequest, slug: str) -> tuple[int, dict[str, Any]]:
+    with transaction.atomic():
+        delivery = services.send_test(actor=_actor(request), channel=services.get_channel(slug))
+    return 202, {"delivery": delivery.pk, "status": delivery.status}
+
+
+@router.get("/notifications/deliveries", response=list[DeliveryOut])
+def deliveries(request: HttpRequest, channel: str = "", limit: int = 100) -> list[dict[str, Any]]:
+    actor = _actor(request)
+    if not policy.allows(actor, "notification.log"):
+        raise PermissionDenied("only product operations and admins see the delivery log")
+    selected = services.get_channel(channel) if channel else None
+    return [
+        services.delivery_dict(d)
+        for d in services.delivery_log(limit=max(1, min(limit, 1000)), channel=selected)
+    ]
