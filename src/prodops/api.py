@@ -1,13 +1,17 @@
 """The one NinjaAPI. Each domain app's ``api.router`` is attached here, once."""
 
+import functools
+from collections.abc import Callable
 from importlib import import_module
 from importlib.util import find_spec
+from typing import Any
 
 import pydantic
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
+from ninja.params.models import QueryModel
 
 from prodops.accounts.auth import api_auth
 from prodops.core.api_errors import StrictParser
@@ -62,6 +66,49 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, InvalidInput):
         return _prodops_error(request, exc.__cause__)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _query_names(operation: Any) -> frozenset[str]:
+    """The query parameters an operation declares (flattened ``Query[Model]`` fields too)."""
+    names: set[str] = set()
+    for model in operation.models:
+        if not issubclass(model, QueryModel):
+            continue
+        flat = getattr(model, "__ninja_flatten_map__", None)
+        if flat:
+            names |= set(flat)
+        else:
+            names |= {field.alias or name for name, field in model.model_fields.items()}
+    return frozenset(names)
+
+
+def strict_query(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An unknown query parameter is a 422 naming it, never silently ignored: a client
+    that sends ``?tag=x`` to an endpoint without that filter must not get every row."""
+    operation = getattr(run, "__self__", None)
+    allowed = _query_names(operation) if operation is not None else None
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if allowed is not None:
+            unknown = sorted(set(request.GET) - allowed)
+            if unknown:
+                known = ", ".join(sorted(allowed)) or "none"
+                detail = [
+                    {
+                        "type": "unknown_parameter",
+                        "loc": ["query", name],
+                        "msg": f"unknown query parameter {name!r}; this endpoint takes: {known}",
+                    }
+                    for name in unknown
+                ]
+                return api.create_response(request, {"detail": detail}, status=422)
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+api.add_decorator(strict_query, mode="view")
 
 
 for _app in settings.PRODOPS_APPS:

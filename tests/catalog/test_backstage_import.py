@@ -38,7 +38,7 @@ def test_names_become_slugs():
 @pytest.mark.django_db
 def test_import_maps_components_groups_users_and_systems(prodops):
     code, out, err = prodops("import", "backstage", str(FILES), *DEFAULTS)
-    assert code == 0, err
+    assert code == 1, err  # three entities are reported as not imported (below)
     assert "Imported 8 object(s): 8 created" in out
 
     api = Product.objects.get(slug="payments-api")
@@ -77,8 +77,9 @@ def test_import_maps_components_groups_users_and_systems(prodops):
 
 @pytest.mark.django_db
 def test_components_without_two_leads_are_reported_not_imported(prodops):
-    code, out, _ = prodops("import", "backstage", str(FILES))
-    assert code == 0
+    code, out, err = prodops("import", "backstage", str(FILES))
+    assert code == 1  # some entities were not imported: never a silent success
+    assert "not imported" in err
     assert "component:default/legacy_checkout: no build lead and no run lead" in out
     assert "component:default/fraud-scoring: no run lead" in out
     assert sorted(Product.objects.values_list("slug", flat=True)) == ["ledger-ui", "payments-api"]
@@ -93,7 +94,7 @@ def test_reimport_is_unchanged_and_keeps_what_prodops_owns(prodops, tmp_path):
     before = catalog_counts()
 
     code, out, _ = prodops("import", "backstage", str(FILES), *DEFAULTS)
-    assert code == 0
+    assert code == 1  # the organization group, a user without email and the API entity
     assert "8 unchanged" in out
     assert catalog_counts() == before
     api.refresh_from_db()
@@ -105,10 +106,10 @@ def test_reimport_is_unchanged_and_keeps_what_prodops_owns(prodops, tmp_path):
 def test_dry_run_and_print_change_nothing(prodops):
     before = catalog_counts()
     code, out, _ = prodops("import", "backstage", str(FILES), *DEFAULTS, "--dry-run")
-    assert code == 0
+    assert code == 1
     assert "product/payments-api created (dry run)" in out
     code, out, err = prodops("import", "backstage", str(FILES), *DEFAULTS, "--print")
-    assert code == 0
+    assert code == 1
     assert "kind: Product\nmetadata:\n  slug: payments-api\n" in out
     assert "Not imported" in err
     assert catalog_counts() == before
@@ -122,3 +123,28 @@ def test_a_broken_file_is_exit_2_with_its_line(prodops, tmp_path):
     assert code == 2
     assert f"{path}:" in err
     assert "YAML syntax error" in err
+
+
+@pytest.mark.django_db
+def test_exit_0_only_when_every_entity_was_imported(prodops, tmp_path):
+    path = tmp_path / "catalog-info.yaml"
+    path.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: quotes\n"
+        "  annotations:\n    prodops.io/build-lead: alice@acme.example.com\n"
+        "    prodops.io/run-lead: bob@acme.example.com\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: user:default/alice\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: alice\n"
+        "spec:\n  profile:\n    email: alice@acme.example.com\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: bob\n"
+        "spec:\n  profile:\n    email: bob@acme.example.com\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: quotes-api\n"
+        "spec:\n  type: openapi\n  lifecycle: production\n  owner: x\n  definition: '{}'\n"
+    )
+    code, out, err = prodops("import", "backstage", str(path))
+    assert code == 1 and "api:default/quotes-api" in out and "1 entity was not imported" in err
+    assert Product.objects.filter(slug="quotes").exists()  # what could be imported, was
+    text = path.read_text()  # the API entity is the last document: drop it
+    path.write_text(text[: text.index("---\napiVersion: backstage.io/v1alpha1\nkind: API")])
+    code, out, _ = prodops("import", "backstage", str(path))
+    assert code == 0, out
+    assert "Not imported" not in out

@@ -241,7 +241,7 @@ def test_refused_deliveries_are_shown_to_admins_only(client, webhook_secrets, ad
     _post(client, "github", b"{}", HTTP_X_HUB_SIGNATURE_256="sha256=00")
     answer = client.get("/api/v1/events/refused", HTTP_AUTHORIZATION=f"Bearer {admin_token}")
     assert answer.status_code == 200
-    rows = answer.json()
+    rows = answer.json()["items"]
     assert [(r["source"], r["status"]) for r in rows] == [("github", 401), ("nosuch", 404)]
     denied = client.get("/api/v1/events/refused", HTTP_AUTHORIZATION=f"Bearer {member_token}")
     assert denied.status_code == 403

@@ -120,7 +120,7 @@ def test_api_create_list_update_delete(api, product, make_person):
     assert created.status_code == 201, created.content
     doc = created.json()
     assert doc["owner"] == "carol@example.com"
-    listed = api.get(base).json()
+    listed = api.get(base).json()["items"]
     assert [d["title"] for d in listed] == ["Payments runbook"]
     patched = api.patch(
         f"{base}/{doc['id']}", json.dumps({"title": "Runbook"}), content_type="application/json"

@@ -137,7 +137,7 @@ def test_api_training_with_unknown_attendee_is_422_and_saves_nothing(api, produc
     response = api.post(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 201
     assert response.json()["attendees"] == ["bob@example.com"]
-    assert api.get(url).json()[0]["date"] == date(2026, 11, 1).isoformat()
+    assert api.get(url).json()["items"][0]["date"] == date(2026, 11, 1).isoformat()
 
 
 def test_api_signoff_and_estimate(api, product):

@@ -84,7 +84,7 @@ def test_cli_and_api_search(catalogue, capsys, api):
     assert err.value.returncode == 2
     response = api.get("/api/v1/known-errors/search", {"q": "checkout timeout", "product": "payments-api"})
     assert response.status_code == 200
-    assert response.json()[0]["id"] == catalogue["best"].id
+    assert response.json()["items"][0]["id"] == catalogue["best"].id
     assert api.get("/api/v1/known-errors/search", {"q": "x", "product": "nope"}).status_code == 404
 
 

@@ -56,6 +56,10 @@ class ProductFilters(Schema):
     team: str | None = Field(None, description="Slug of the build or the run team.")
     lead: str | None = Field(None, description="Email of the build or the run lead.")
     standard: str | None = None
+    tag: str | None = Field(None, max_length=100, description="Products carrying this tag.")
+    q: str | None = Field(
+        None, max_length=200, description="Text in the slug, name or description (case-insensitive)."
+    )
 
 
 class ProductPage(Schema):
@@ -172,6 +176,13 @@ def list_products(
     if filters.lead:
         lead = filters.lead.strip().lower()
         products = products.filter(Q(build_lead__email=lead) | Q(run_lead__email=lead))
+    if filters.tag:
+        products = products.filter(pk__in=services.products_tagged(filters.tag))
+    if filters.q:
+        text = filters.q.strip()
+        products = products.filter(
+            Q(slug__icontains=text) | Q(name__icontains=text) | Q(description__icontains=text)
+        )
     products = products.order_by("slug")
     items = products[page.offset : page.offset + page.limit]
     return {

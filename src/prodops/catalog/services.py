@@ -59,6 +59,14 @@ def allowed_stages(standard: str) -> Sequence[str]:
     return stages or DEFAULT_STAGES
 
 
+def products_tagged(tag: str) -> list[int]:
+    """Ids of the products carrying ``tag``. Tags are a JSON list; the containment
+    lookup is PostgreSQL-only, so the portable way reads the (small) tag lists."""
+    tag = tag.strip()
+    rows = Product.objects.values_list("pk", "tags")
+    return [pk for pk, tags in rows if isinstance(tags, list) and tag in tags]
+
+
 # ---------------------------------------------------------------- people
 
 

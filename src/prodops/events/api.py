@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput
+from prodops.core.pagination import Envelope, paginate
 from prodops.core.validation import loads_json
 from prodops.events import services
 from prodops.events.formats import LineError, parse_rows, read_ndjson
@@ -149,9 +150,10 @@ def webhook(request: HttpRequest, source: str) -> tuple[int, dict[str, Any]]:
 
 
 @router.get("/events/refused", response=list[RefusedOut], summary="Refused webhook deliveries (admins)")
-def list_refused(request: HttpRequest, source: str | None = None, limit: int = 100) -> list[Any]:
+@paginate(Envelope)
+def list_refused(request: HttpRequest, source: str | None = None) -> Any:
     """Deliveries turned away (bad signature, unknown source, unreadable payload or one
     missing the sender's identifiers), newest first, with the reason. None of their
     events were stored. Admins only."""
     actor = Actor.for_user(request.user, "api")  # type: ignore[arg-type]
-    return services.refused_deliveries(actor=actor, source=source, limit=limit)
+    return services.refused_deliveries(actor=actor, source=source, limit=None)

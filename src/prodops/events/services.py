@@ -390,12 +390,15 @@ def record_refused(
     )
 
 
-def refused_deliveries(*, actor: Actor, source: str | None = None, limit: int = 100) -> list[RefusedDelivery]:
-    """Refused deliveries, newest first: for admins (``events.view_refused``)."""
+def refused_deliveries(*, actor: Actor, source: str | None = None, limit: int | None = 100) -> Any:
+    """Refused deliveries, newest first: for admins (``events.view_refused``). With
+    ``limit=None`` the whole queryset, for the API's pagination."""
     policy.require(actor, "events.view_refused")
     query = RefusedDelivery.objects.all()
     if source:
         query = query.filter(source=source)
+    if limit is None:
+        return query
     return list(query[: max(1, min(limit, 1000))])
 
 

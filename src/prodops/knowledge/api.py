@@ -14,6 +14,7 @@ from ninja.errors import ValidationError
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.core.pagination import Envelope, paginate
 from prodops.knowledge import services
 from prodops.knowledge.models import Document, SupportEstimate, SupportSignoff, TrainingSession
 from prodops.knowledge.schemas import (
@@ -66,6 +67,7 @@ def document_out(doc: Document) -> dict[str, Any]:
 
 
 @router.get("/products/{slug}/documents", response=list[DocumentOut], summary="List a product's documents")
+@paginate(Envelope)
 def list_documents(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = _product(slug)
     return [document_out(d) for d in Document.objects.filter(product=product).select_related("owner")]
@@ -128,6 +130,7 @@ def training_out(session: TrainingSession) -> dict[str, Any]:
 
 
 @router.get("/products/{slug}/training", response=list[TrainingOut], summary="List training sessions")
+@paginate(Envelope)
 def list_training(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = _product(slug)
     sessions = (
@@ -180,6 +183,7 @@ def signoff_out(signoff: SupportSignoff) -> dict[str, Any]:
 
 
 @router.get("/products/{slug}/signoffs", response=list[SignoffOut], summary="List support sign-offs")
+@paginate(Envelope)
 def list_signoffs(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = _product(slug)
     return [signoff_out(s) for s in SupportSignoff.objects.filter(product=product).select_related("person")]

@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.api_errors import field_error
+from prodops.core.pagination import Envelope, paginate
 from prodops.lifecycle import services
 from prodops.lifecycle.models import Transition
 from prodops.lifecycle.schemas import RejectIn, TransitionIn, TransitionOut
@@ -65,6 +66,7 @@ def _transition(transition_id: int) -> Transition:
 
 
 @router.get("/products/{slug}/transitions", response=list[TransitionOut], summary="A product's transitions")
+@paginate(Envelope)
 def list_transitions(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = get_object_or_404(Product, slug=slug)
     return [transition_out(t) for t in services.transitions_of(product=product)]

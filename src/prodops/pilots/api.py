@@ -13,6 +13,7 @@ from ninja import Router
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput
+from prodops.core.pagination import Envelope, paginate
 from prodops.pilots import services
 from prodops.pilots.models import Observation
 from prodops.pilots.schemas import (
@@ -67,6 +68,7 @@ def put_plan(request: HttpRequest, slug: str, payload: PilotSpec) -> dict[str, A
 @router.get(
     "/products/{slug}/pilot/observations", response=list[ObservationOut], summary="Pilot observations"
 )
+@paginate(Envelope)
 def list_observations(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     return [_observation_out(o) for o in services.observations_of(_product(slug))]
 

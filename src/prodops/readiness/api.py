@@ -17,8 +17,9 @@ from ninja.errors import HttpError, ValidationError
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.api_errors import field_error
+from prodops.core.pagination import Envelope, paginate
 from prodops.readiness import services
-from prodops.readiness.models import Attestation, EvaluationChange, Standard, Waiver
+from prodops.readiness.models import Attestation, Standard, Waiver
 from prodops.readiness.rules import parse_duration
 from prodops.readiness.schemas import (
     AttestationOut,
@@ -98,8 +99,9 @@ def readiness(request: HttpRequest, slug: str, gate: str | None = None) -> dict[
 
 
 @router.get("/products/{slug}/readiness/history", response=list[ChangeOut], summary="Status changes")
-def history(request: HttpRequest, slug: str, limit: int = 100) -> list[EvaluationChange]:
-    return services.evaluation_history(product=_product(slug), limit=max(1, min(limit, 1000)))
+@paginate(Envelope)
+def history(request: HttpRequest, slug: str) -> Any:
+    return services.evaluation_history(product=_product(slug), limit=None)
 
 
 @router.get("/products/{slug}/facts", response=FactsOut, summary="Every fact of a product")
@@ -131,6 +133,7 @@ def _set_facts(request: HttpRequest, slug: str, payload: dict[str, Any], *, repl
 
 
 @router.get("/standards", response=list[StandardOut], summary="Standards")
+@paginate(Envelope)
 def standards(request: HttpRequest) -> list[dict[str, Any]]:
     slugs = list(Standard.objects.values_list("slug", flat=True))
     if services.DEFAULT_SLUG not in slugs:
@@ -160,6 +163,7 @@ def _standard_out(slug: str) -> dict[str, Any]:
 
 
 @router.get("/products/{slug}/attestations", response=list[AttestationOut], summary="Attestations")
+@paginate(Envelope)
 def attestations(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     return [attestation_out(a) for a in Attestation.objects.filter(product=_product(slug))]
 
@@ -184,12 +188,14 @@ def create_attestation(request: HttpRequest, slug: str, payload: AttestIn) -> tu
 
 
 @router.get("/products/{slug}/waivers", response=list[WaiverOut], summary="A product's waivers")
+@paginate(Envelope)
 def product_waivers(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = _product(slug)
     return [waiver_out(w) for w in Waiver.objects.filter(product=product).select_related("product")]
 
 
 @router.get("/waivers", response=list[WaiverOut], summary="Waivers in force, soonest expiry first")
+@paginate(Envelope)
 def waivers(request: HttpRequest, expiring: str = "3650d") -> list[dict[str, Any]]:
     try:
         within = parse_duration(expiring)

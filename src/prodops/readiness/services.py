@@ -825,8 +825,10 @@ def criterion_dict(crit: rules.Criterion) -> dict[str, Any]:
     }
 
 
-def evaluation_history(*, product: Product, limit: int = 100) -> list[EvaluationChange]:
-    return list(EvaluationChange.objects.filter(product=product)[:limit])
+def evaluation_history(*, product: Product, limit: int | None = 100) -> Any:
+    """A product's status changes, newest first (the whole queryset with ``limit=None``)."""
+    changes = EvaluationChange.objects.filter(product=product)
+    return changes if limit is None else list(changes[:limit])
 
 
 # --- facts --------------------------------------------------------------------------------

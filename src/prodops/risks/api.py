@@ -12,6 +12,7 @@ from ninja import Router
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.core.pagination import MAX_LIMIT, Envelope, paginate
 from prodops.knowledge.api import invalid
 from prodops.risks import services
 from prodops.risks.models import KnownError, Risk
@@ -65,6 +66,7 @@ def known_error_out(ke: KnownError) -> dict[str, Any]:
 
 
 @router.get("/products/{slug}/risks", response=list[RiskOut], summary="A product's risk register")
+@paginate(Envelope)
 def list_risks(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = get_object_or_404(Product, slug=slug)
     return [risk_out(r) for r in Risk.objects.filter(product=product).select_related("product", "owner")]
@@ -112,6 +114,7 @@ def delete_risk(request: HttpRequest, risk_id: int) -> tuple[int, None]:
 
 
 @router.get("/products/{slug}/known-errors", response=list[KnownErrorOut], summary="A product's known errors")
+@paginate(Envelope)
 def list_known_errors(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = get_object_or_404(Product, slug=slug)
     return [known_error_out(k) for k in KnownError.objects.filter(product=product).select_related("product")]
@@ -133,11 +136,11 @@ def create_known_error(request: HttpRequest, slug: str, payload: KnownErrorIn) -
     response=list[KnownErrorHit],
     summary="Known errors ranked by relevance to a symptom",
 )
-def search_known_errors(
-    request: HttpRequest, q: str, product: str | None = None, limit: int = 20
-) -> list[dict[str, Any]]:
+@paginate(Envelope)
+def search_known_errors(request: HttpRequest, q: str, product: str | None = None) -> list[dict[str, Any]]:
     scope = get_object_or_404(Product, slug=product) if product else None
-    hits = services.search_known_errors(text=q, product=scope, limit=max(1, min(limit, 100)))
+    # The best-ranked hits, at most one page's maximum; the envelope pages through them.
+    hits = services.search_known_errors(text=q, product=scope, limit=MAX_LIMIT)
     return [{**known_error_out(ke), "relevance": round(rank, 6)} for ke, rank in hits]
 
 

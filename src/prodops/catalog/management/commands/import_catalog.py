@@ -71,6 +71,7 @@ class Command(BaseCommand):
         if options["print"]:
             self.stdout.write(services.dump_yaml(mapping.documents), ending="")
             self._report(skipped, mapping.partial, out=self.stderr)
+            self._exit_if_skipped(skipped)
             return
         raws = [
             RawDocument(source=o.source, number=o.document, line=o.line, data=d)
@@ -101,6 +102,15 @@ class Command(BaseCommand):
             f"{verb} {len(results)} object(s): " + ", ".join(f"{n} {o}" for o, n in counts.items())
         )
         self._report(skipped, mapping.partial, out=self.stdout)
+        self._exit_if_skipped(skipped)
+
+    def _exit_if_skipped(self, skipped: list[backstage.Note]) -> None:
+        # Exit 0 only when every entity was imported; 1 when some were not (the report
+        # lists them); 2 is bad input. A CI job must not read success from a partial import.
+        if skipped:
+            noun = "entity was" if len(skipped) == 1 else "entities were"
+            self.stderr.write(f"{len(skipped)} {noun} not imported (see the report)")
+            raise SystemExit(1)
 
     def _report(self, skipped: list[backstage.Note], partial: list[backstage.Note], *, out: Any) -> None:
         if skipped:
