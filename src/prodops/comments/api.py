@@ -12,6 +12,7 @@ from prodops.comments.models import Comment
 from prodops.comments.schemas import CommentIn, CommentOut
 from prodops.core.actors import Actor
 from prodops.core.errors import NotFound
+from prodops.core.pagination import Envelope, paginate
 
 router = Router(tags=["comments"])
 
@@ -37,6 +38,7 @@ def _product(slug: str) -> Product:
 
 
 @router.get("/products/{slug}/comments", response=list[CommentOut])
+@paginate(Envelope)
 def list_comments(request: HttpRequest, slug: str) -> list[CommentOut]:
     return [_out(c) for c in services.comments_of(product=_product(slug))]
 
