@@ -1,5 +1,5 @@
-"""``{{ share|pct }}`` (0.4 → "40 %", None → "n/a") and ``{{ share|heat }}`` (a cell's
-background opacity for the cohort heat map)."""
+"""``{{ share|pct }}`` (0.4 → "40 %", None → "n/a") and ``{{ share|heat_class }}`` (a
+cohort heat-map cell's shade class)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,9 @@ def pct(value: float | None) -> str:
 
 
 @register.filter
-def heat(value: float | None) -> str:
-    return "0" if value is None else f"{0.08 + 0.82 * max(0.0, min(1.0, value)):.2f}"
-
-
-@register.filter
 def heat_class(value: float | None) -> str:
     """A retention cell's class, ``heat-0``..``heat-10`` by tenths (prodops.css shades
-    them as ``heat`` did inline; the Content-Security-Policy refuses style attributes)."""
+    them; the Content-Security-Policy refuses style attributes)."""
     if value is None:
         return "heat-none"
     return f"heat-{round(10 * max(0.0, min(1.0, value)))}"
