@@ -48,7 +48,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(str(text))
     if not match:
         raise ValueError(f"{text!r} is not a duration such as 14d, 12h, 2w or 30m")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    try:
+        return int(match.group(1)) * _UNITS[match.group(2)]
+    except OverflowError:  # 99999999999d: beyond timedelta's range
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def format_duration(delta: timedelta) -> str:
