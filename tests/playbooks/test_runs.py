@@ -390,3 +390,39 @@ def test_docs_embed_the_current_json_schema(db: Any) -> None:
 
     for name in StepSpec.model_fields:
         assert f"`{name}`" in doc, name
+
+
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [
+        ('{"id": "x", "title": "X", "due": "99999999999d"}', "spec.steps.0.due"),
+        ('{"id": "x", "title": "X", "phase": "' + "p" * 65 + '"}', "spec.steps.0.phase"),
+        ('{"id": "x", "title": "X\\u0000"}', "spec.steps.0.title"),
+        ('{"id": "x", "title": "X", "when": "' + "1 == 1 && " * 300 + 'true"}', "spec.steps.0.when"),
+        ('{"id": "x", "title": "X", "kind": "wait_for"}', "spec.steps.0"),
+        ('{"id": "x", "title": "X", "assignee": "the boss"}', "spec.steps.0.assignee"),
+        ('{"id": "x", "title": "X", "depends_on": ["y"]}', "spec.steps.0.depends_on.0"),
+        ('{"id": "x", "title": 7}', "spec.steps.0.title"),
+    ],
+)
+def test_hostile_playbook_over_the_api(step: str, field: str, client: Any, people: dict[str, Actor]) -> None:
+    from prodops.accounts.services import create_token
+    from prodops.playbooks.models import Playbook
+
+    auth = "Bearer " + create_token(actor=Actor.cli(), user=people["paula"].user, name="t")[1]
+    body = '{"name": "P", "spec": {"steps": [' + step + "]}}"
+    r = client.put("/api/v1/playbooks/p", body, content_type="application/json", HTTP_AUTHORIZATION=auth)
+    assert r.status_code == 422, r.content
+    loc = ".".join(str(p) for p in r.json()["detail"][0]["loc"][1:])
+    assert loc.startswith(field), (loc, field)
+    assert not Playbook.objects.exists()
+
+
+def test_playbook_managed_by_product_operations_only(client: Any, people: dict[str, Actor]) -> None:
+    from prodops.accounts.services import create_token
+
+    body = {"name": "P", "spec": {"steps": [{"id": "x", "title": "X"}]}}
+    for who, expected in (("mallory", 403), ("paula", 200)):
+        auth = "Bearer " + create_token(actor=Actor.cli(), user=people[who].user, name="t")[1]
+        r = client.put("/api/v1/playbooks/p", body, content_type="application/json", HTTP_AUTHORIZATION=auth)
+        assert r.status_code == expected, r.content

@@ -29,10 +29,10 @@ def _as(person: Person) -> Actor:
     return Actor(label=person.email, via="system")
 
 
-def _do(run: Run, step_id: str, who: Person, when: datetime, **kw: str) -> None:
+def _do(run: Run, step_id: str, who: Person, when: datetime, note: str = "") -> None:
     # A step may be absent for this product (``when``) or not ready yet: then left open.
     with contextlib.suppress(ProdOpsError):
-        services.do_step(actor=_as(who), run=run, step_id=step_id, now=when, **kw)
+        services.do_step(actor=_as(who), run=run, step_id=step_id, now=when, note=note)
 
 
 def seed(*, actor: Actor, today: date, rng: random.Random) -> None:

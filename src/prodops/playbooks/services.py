@@ -375,7 +375,7 @@ def start_run(
                 run=run,
                 position=position,
                 step_id=item.step_id,
-                title=item.title,
+                title=item.title[:400],
                 kind=item.spec.kind,
                 phase=item.spec.phase,
                 assignee=item.spec.assignee or "",

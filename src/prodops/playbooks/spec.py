@@ -57,10 +57,26 @@ RUN_FACTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+MAX_DAYS = 3650  # ten years: a longer due date or period is a typo
+MAX_CONDITION = 2000
+
+
+def check_duration(value: str) -> str:
+    if parse_duration(value).days > MAX_DAYS:
+        raise ValueError(f"{value!r} is longer than {MAX_DAYS} days")
+    return value
+
+
+def check_condition(value: str | None) -> str | None:
+    if value is not None and (not value.strip() or len(value) > MAX_CONDITION or "\x00" in value):
+        raise ValueError(f"a condition is 1-{MAX_CONDITION} characters")
+    return value
+
+
 def check_assignee(value: str) -> str:
     """``build_lead``, ``run_lead``, ``run_team``, ``build_team``, ``buddy``, ``subject``
     (the person the run is for), an email, or ``team:<slug>``."""
-    if value in ROLES or _EMAIL.match(value) or _TEAM.match(value):
+    if value in ROLES or (len(value) <= 254 and _EMAIL.match(value)) or _TEAM.match(value):
         return value.lower() if "@" in value else value
     raise ValueError(f"assignee must be one of {', '.join(ROLES)}, an email or team:<slug>, not {value!r}")
 
@@ -73,9 +89,11 @@ class TriggerSpec(BaseModel):
         description="manual (default); transition.executed (when a product enters `to`); "
         "schedule (every `every`, for products in `stages`); team.member_added (a person joins a run team).",
     )
-    to: str | None = Field(default=None, description="transition.executed: the stage entered.")
+    to: str | None = Field(default=None, max_length=32, description="transition.executed: the stage entered.")
     every: str | None = Field(default=None, description="schedule: how often, e.g. 90d.")
-    stages: list[str] | None = Field(default=None, description="schedule: only products in these stages.")
+    stages: list[str] | None = Field(
+        default=None, max_length=20, description="schedule: only products in these stages."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -88,9 +106,7 @@ class TriggerSpec(BaseModel):
     @field_validator("every")
     @classmethod
     def _every(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
-        return value
+        return None if value is None else check_duration(value)
 
     @model_validator(mode="after")
     def _complete(self) -> TriggerSpec:
@@ -113,13 +129,17 @@ class StepSpec(BaseModel):
     required: bool = True
     when: str | None = Field(default=None, description="CEL: the step is included only if true at start.")
     until: str | None = Field(default=None, description="CEL (wait_for only): the step is done once true.")
-    phase: str = Field(default="", description="A label that groups steps, e.g. day 1, week 1, month 1.")
+    phase: str = Field(
+        default="", max_length=64, description="A label that groups steps, e.g. day 1, week 1, month 1."
+    )
     for_each: Literal["product", "document"] | None = Field(
         default=None,
         description="Onboarding: one step per product of the team (product), or per document of the "
         "kinds in `documents` of those products (document).",
     )
-    documents: list[str] | None = Field(default=None, description="for_each document: the document kinds.")
+    documents: list[str] | None = Field(
+        default=None, max_length=20, description="for_each document: the document kinds."
+    )
 
     @field_validator("id")
     @classmethod
@@ -143,9 +163,12 @@ class StepSpec(BaseModel):
     @field_validator("due")
     @classmethod
     def _due(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
-        return value
+        return None if value is None else check_duration(value)
+
+    @field_validator("when", "until")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        return check_condition(value)
 
     @model_validator(mode="after")
     def _kind(self) -> StepSpec:
@@ -163,11 +186,18 @@ class StepSpec(BaseModel):
 class PlaybookSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: str = ""
-    source: str = Field(default="", description="Where the practice comes from, in a few words.")
+    description: str = Field(default="", max_length=5000)
+    source: str = Field(
+        default="", max_length=300, description="Where the practice comes from, in a few words."
+    )
     trigger: TriggerSpec = Field(default_factory=TriggerSpec)
     steps: list[StepSpec] = Field(min_length=1, max_length=200)
     done_when: str = Field(default="run.required_open == 0", description="CEL: the run may close once true.")
+
+    @field_validator("done_when")
+    @classmethod
+    def _done_when(cls, value: str) -> str:
+        return check_condition(value) or value
 
     def problem(self) -> tuple[str, str] | None:
         """The first cross-field problem as (field path inside spec, message), or None."""
