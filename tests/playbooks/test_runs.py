@@ -252,6 +252,8 @@ def test_api_run_lead_token_does_the_step_others_get_403(
     )
     assert r.status_code == 201, r.content
     rid = r.json()["id"]
+    listed = client.get("/api/v1/playbook-runs?product=pay&limit=1", HTTP_AUTHORIZATION=bob).json()
+    assert (listed["count"], [x["id"] for x in listed["items"]]) == (1, [rid])
     url = f"/api/v1/playbook-runs/{rid}/steps/walkthrough/done"
     r = client.post(url, {"note": "x"}, content_type="application/json", HTTP_AUTHORIZATION=alice)
     assert r.status_code == 403

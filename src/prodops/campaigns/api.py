@@ -13,13 +13,18 @@ from prodops.campaigns import services
 from prodops.campaigns.models import Campaign
 from prodops.campaigns.schemas import CampaignIn
 from prodops.core.actors import Actor
+from prodops.core.pagination import Envelope, paginate
+from prodops.playbooks.api import Mapped
 
 router = Router(tags=["campaigns"])
 
 
-@router.get("/campaigns", summary="Campaigns with per-product status and the burn-up")
-def list_campaigns(request: HttpRequest) -> list[dict[str, Any]]:
-    return [services.campaign_dict(c) for c in Campaign.objects.all()]
+@router.get(
+    "/campaigns", response=list[dict[str, Any]], summary="Campaigns with per-product status and the burn-up"
+)
+@paginate(Envelope)
+def list_campaigns(request: HttpRequest) -> Mapped:
+    return Mapped(Campaign.objects.all(), services.campaign_dict)
 
 
 @router.post("/campaigns", response={201: dict[str, Any]}, summary="Launch a campaign (product operations)")

@@ -11,11 +11,26 @@ from ninja import Router
 from prodops.catalog.models import Person, Product, Team
 from prodops.core.actors import Actor
 from prodops.core.errors import NotFound
+from prodops.core.pagination import Envelope, paginate
 from prodops.playbooks import services
 from prodops.playbooks.models import Playbook, Run
 from prodops.playbooks.schemas import DoneIn, PlaybookIn, RunIn, SkipIn
 
 router = Router(tags=["playbooks"])
+
+
+class Mapped:
+    """A queryset seen through ``fn``, sliced lazily: the envelope counts it and turns
+    only the page it returns into dicts."""
+
+    def __init__(self, queryset: Any, fn: Any) -> None:
+        self.queryset, self.fn = queryset, fn
+
+    def __len__(self) -> int:
+        return int(self.queryset.count())
+
+    def __getitem__(self, page: slice) -> list[Any]:
+        return [self.fn(obj) for obj in self.queryset[page]]
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -42,9 +57,12 @@ def playbook_out(playbook: Playbook) -> dict[str, Any]:
     }
 
 
-@router.get("/playbooks", summary="Playbooks, each with its current spec and figures")
-def list_playbooks(request: HttpRequest) -> list[dict[str, Any]]:
-    return [playbook_out(p) for p in Playbook.objects.order_by("slug")]
+@router.get(
+    "/playbooks", response=list[dict[str, Any]], summary="Playbooks, each with its current spec and figures"
+)
+@paginate(Envelope)
+def list_playbooks(request: HttpRequest) -> Mapped:
+    return Mapped(Playbook.objects.order_by("slug"), playbook_out)
 
 
 @router.get("/playbooks/{slug}", summary="One playbook")
@@ -68,10 +86,15 @@ def put_playbook(request: HttpRequest, slug: str, payload: PlaybookIn) -> dict[s
     return {"outcome": outcome, **playbook_out(services.get_playbook(slug))}
 
 
-@router.get("/playbook-runs", summary="Runs, newest first (filter by status, product, playbook)")
+@router.get(
+    "/playbook-runs",
+    response=list[dict[str, Any]],
+    summary="Runs, newest first (filter by status, product, playbook)",
+)
+@paginate(Envelope)
 def list_runs(
     request: HttpRequest, status: str | None = None, product: str | None = None, playbook: str | None = None
-) -> list[dict[str, Any]]:
+) -> Mapped:
     runs = Run.objects.select_related("playbook", "version", "product", "team", "subject", "buddy")
     if status:
         runs = runs.filter(status=status)
@@ -79,7 +102,7 @@ def list_runs(
         runs = runs.filter(product__slug=product)
     if playbook:
         runs = runs.filter(playbook__slug=playbook)
-    return [services.run_dict(r) for r in runs[:200]]
+    return Mapped(runs, services.run_dict)
 
 
 @router.post("/playbooks/{slug}/runs", response={201: dict[str, Any]}, summary="Start a run")
