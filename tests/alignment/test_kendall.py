@@ -10,6 +10,11 @@ References used here:
   Siegel & Castellan (1988), Table M (N = 3, k = 3): P(χ²_r ≥ 6.0) = 0.028 and
   P(χ²_r ≥ 4.667) = 0.194, where χ²_r = 12 S / (N k (k + 1)) = S / 3.
   For four items and three raters the same table gives P(χ²_r ≥ 9.0) = 0.0017.
+* With ties: the NAG Library's published example for G08DAF (Kendall's coefficient of
+  concordance; NAG Fortran Library Manual, example program g08dafe, results g08dafe.r):
+  three comparisons of ten objects, with tied scores, W = 0.828 (tie-corrected) and
+  significance 0.008 (the chi-squared approximation, k(n - 1)W on n - 1 = 9 degrees of
+  freedom; https://support.nag.com/numeric/nl/nagdoc_27.1/examples/baseresults/g08dafe.r.html).
 * The tie correction W = 12 S / (m²(n³ - n) - m Σ(t³ - t)) of Siegel & Castellan (1988)
   §9.5, equivalent to the tie-corrected Friedman statistic m(n - 1)W (SciPy's
   ``friedmanchisquare`` is the oracle).
@@ -70,6 +75,23 @@ def test_strawberries_worked_example():
     assert result.p_value == pytest.approx(stats.chi2.sf(500 / 672 * 28, 7))
     # Consensus: farm 6 (index 5) best, farm 1 (index 0) worst.
     assert result.consensus[0] == 5 and result.consensus[-1] == 0
+
+
+NAG_G08DAF = [
+    [1.0, 4.5, 2.0, 4.5, 3.0, 7.5, 6.0, 9.0, 7.5, 10.0],
+    [2.5, 1.0, 2.5, 4.5, 4.5, 8.0, 9.0, 6.5, 10.0, 6.5],
+    [2.0, 1.0, 4.5, 4.5, 4.5, 4.5, 8.0, 8.0, 8.0, 10.0],
+]
+
+
+def test_nag_g08daf_example_with_ties_and_the_chi2_fallback():
+    result = kendall.concordance(NAG_G08DAF)
+    assert round(result.w_corrected, 3) == 0.828
+    assert result.w < result.w_corrected  # the correction matters here
+    # Ten objects: the exact enumeration is too large, so the p-value is chi-squared,
+    # labelled as such, and it is NAG's significance.
+    assert result.p_method == "chi2"
+    assert round(result.p_value, 3) == 0.008
 
 
 def test_exact_table_three_raters_three_items():
