@@ -56,6 +56,7 @@ SUMMARIES = {
     "known-errors": "Search the known-error database by symptom",
     "notifications": "Show notification deliveries and every attempt (notifications log)",
     "notify": "Send a test message to a notification channel (notify test CHANNEL)",
+    "metrics": "Process metrics of handovers: time in stage, first-pass gates, waivers, ...",
     "pilot": "A product's pilot: status (exit 0 all criteria pass), observe, import CSV",
     "playbooks": "Playbooks and their runs: list, start, show, done, skip, close",
     "report": "Write a product's handover pack as Markdown, HTML or PDF",

@@ -129,6 +129,7 @@ PRODOPS_APPS = [
     "prodops.outcomes",
     "prodops.handback",
     "prodops.campaigns",
+    "prodops.improvement",
     "prodops.web",
 ]
 

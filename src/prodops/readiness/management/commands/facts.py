@@ -7,31 +7,16 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from prodops.catalog.models import Product
 from prodops.core.errors import NotFound
-from prodops.core.facts import compute, specs
-
-
-def _plain(value: Any) -> Any:
-    """A fact value as JSON: dates and durations as ISO text, lists and maps as they are."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "total_seconds"):
-        return value.total_seconds()
-    return value
+from prodops.core.facts import specs
+from prodops.readiness import services
 
 
 def product_facts(slug: str) -> dict[str, Any]:
-    """The current value of every fact the product has, by name."""
-    from django.utils import timezone
-
+    """The current value of every fact the product has, by name (JSON-compatible)."""
     product = Product.objects.filter(slug=slug).first()
     if product is None:
         raise NotFound(f"no product {slug!r}", field="--product")
-    values = compute([product.pk], timezone.now()).get(product.pk, {})
-    return {name: _plain(values[name]) for name in sorted(values)}
+    return services.product_facts(product=product)
 
 
 def markdown() -> str:

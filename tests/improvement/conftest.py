@@ -1,0 +1,1 @@
+from tests.readiness.conftest import people  # noqa: F401 - shared fixtures
