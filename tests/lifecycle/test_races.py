@@ -23,7 +23,9 @@ from tests.served import Response, Server, served
 
 ROUNDS = 30
 
-SETUP = f"ROUNDS = {ROUNDS}\n" + """
+SETUP = (
+    f"ROUNDS = {ROUNDS}\n"
+    """
 import json
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -49,6 +51,7 @@ with transaction.atomic():
             )
 print(json.dumps(tokens))
 """
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.readiness.conftest import make_actor, people  # noqa: F401 - shared fixtures
+from tests.web.conftest import make_user, personas  # noqa: F401 - shared fixtures
 
 PLAN: dict[str, Any] = {
     "start": "2026-11-01",

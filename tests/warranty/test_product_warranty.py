@@ -206,8 +206,7 @@ def test_cli_says_what_decided_when_there_is_no_forecast(db, make_product):
         call_command("warranty", "estimate", "flat", "--observed-until", "70.5", stdout=out)
     assert (
         f"Proposed warranty end: {GO_LIVE + timedelta(days=120)} "
-        "(decided by max_days: not enough evidence for a forecast"
-        in out.getvalue()
+        "(decided by max_days: not enough evidence for a forecast" in out.getvalue()
     )
     out = StringIO()
     with pytest.raises(SystemExit):

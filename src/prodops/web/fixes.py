@@ -85,8 +85,8 @@ FACT_FIXES: dict[str, FixTarget] = {
             "one per person; `prodops alignment SLUG` shows Kendall's W)",
         ),
     ),
-    # Pilots have no web form yet: the plan comes from config as code, observations from
-    # the pilot's metrics feed, decisions from the leads over the API or the CLI.
+    # The pilot page has the plan form (the same format as the config file's `pilot`
+    # section), observations, feedback and the leads' decision.
     **dict.fromkeys(
         (
             "pilot.criteria_total",
@@ -101,12 +101,7 @@ FACT_FIXES: dict[str, FixTarget] = {
             "pilot.feedback_score",
             "pilot.decision",
         ),
-        FixTarget(
-            "Run the pilot",
-            source="the pilot plan (the `pilot` section of the product's config file), its observations "
-            "(POST /api/v1/products/SLUG/pilot/observations or .csv) and the leads' decision "
-            "(POST /api/v1/products/SLUG/pilot/decisions; `prodops pilot`)",
-        ),
+        FixTarget("Open the pilot: plan, observations, decision", page="pilots:pilot"),
     ),
     "warranty.exit_met": FixTarget(
         "See the warranty forecast",
