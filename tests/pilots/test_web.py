@@ -14,7 +14,7 @@ def test_plan_form_observation_feedback_and_decision(client, personas, make_prod
     r = client.get("/products/shop/pilot/")
     assert r.status_code == 200 and "Save the plan" not in r.content.decode()
     assert (
-        client.post("/products/shop/pilot/plan/", {"start": "2026-11-01", "min_days": 14}).status_code == 422
+        client.post("/products/shop/pilot/plan/", {"start": "2026-11-01", "min_days": 14}).status_code == 403
     )
     assert not Pilot.objects.exists()
     client.force_login(personas["alice"])
