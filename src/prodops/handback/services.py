@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import CharField, F, FloatField, OuterRef, Q, Subquery, Value
 
 from prodops.accounts import policy
 from prodops.audit.services import record
@@ -59,33 +59,59 @@ class Assessment:
 def assess(product_ids: Sequence[int], now: datetime) -> dict[int, Assessment]:
     """Load and policy check of every product in the batch (a fixed number of queries)."""
     products = list(
-        Product.objects.filter(pk__in_ids=list(product_ids)).values(
-            "pk", "stage", "standard", "run_team__capacity_hours_per_week"
+        Product.objects.filter(pk__in_ids=list(product_ids))
+        .annotate(
+            # Only the standard's handback section, not its whole spec (a fixed cost per batch).
+            handback=Subquery(Standard.objects.filter(slug=OuterRef("standard")).values("spec__handback")[:1])
         )
+        .values("pk", "stage", "standard", "run_team__capacity_hours_per_week", "handback")
     )
     if not products:
         return {}
     ids = [p["pk"] for p in products]
     since = now - loadmath.WINDOW
     incidents: dict[int, list[loadmath.Interruption]] = defaultdict(list)
-    for pid, source, ext, opened, resolved in Incident.objects.filter(
-        product_id__in_ids=ids, opened_at__gte=since, opened_at__lt=now
-    ).values_list("product_id", "source", "external_id", "opened_at", "resolved_at"):
-        incidents[pid].append(loadmath.Interruption((source, ext), opened, resolved))
     pages: dict[int, list[loadmath.Interruption]] = defaultdict(list)
-    for pid, source, ext, triggered, resolved in Page.objects.filter(
-        product_id__in_ids=ids, triggered_at__gte=since, triggered_at__lt=now
-    ).values_list("product_id", "source", "external_id", "triggered_at", "resolved_at"):
-        pages[pid].append(loadmath.Interruption((source, ext), triggered, resolved))
     tickets: dict[int, list[float | None]] = defaultdict(list)
-    for pid, minutes in Ticket.objects.filter(
-        product_id__in_ids=ids, opened_at__gte=since, opened_at__lt=now
-    ).values_list("product_id", "handle_minutes"):
-        tickets[pid].append(minutes)
-    by_standard = policies([p["standard"] for p in products])
+    # One query for the three kinds (a fixed cost of the product page, which evaluates
+    # every fact provider): every column is an annotation, so their order is the SELECT's.
+    columns = ("k", "pid", "src", "ext", "start", "end", "minutes")
+
+    def rows(model: Any, kind: str, start: str, end: str, minutes: Any) -> Any:
+        return (
+            model.objects.filter(product_id__in_ids=ids, **{f"{start}__gte": since, f"{start}__lt": now})
+            .annotate(
+                k=Value(kind, CharField()),
+                pid=F("product_id"),
+                src=F("source"),
+                ext=F("external_id"),
+                start=F(start),
+                end=F(end),
+                minutes=minutes,
+            )
+            .order_by()
+            .values_list(*columns)
+        )
+
+    no_minutes = Value(None, FloatField())
+    union = rows(Incident, "i", "opened_at", "resolved_at", no_minutes).union(
+        rows(Page, "p", "triggered_at", "resolved_at", no_minutes),
+        rows(Ticket, "t", "opened_at", "closed_at", F("handle_minutes")),
+        all=True,
+    )
+    for kind, pid, source, ext, begun, ended, minutes in union:
+        if kind == "t":
+            tickets[pid].append(minutes)
+        else:
+            (incidents if kind == "i" else pages)[pid].append(
+                loadmath.Interruption((source, ext), begun, ended)
+            )
     result = {}
+    parsed: dict[str, HandbackPolicySpec] = {}
     for p in products:
-        pol = by_standard[p["standard"]]
+        if p["standard"] not in parsed:
+            parsed[p["standard"]] = HandbackPolicySpec.model_validate(p["handback"] or {})
+        pol = parsed[p["standard"]]
         load = loadmath.compute(
             now=now,
             incidents=incidents[p["pk"]],
