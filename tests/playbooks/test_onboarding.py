@@ -170,3 +170,21 @@ def test_team_members_page(team: Any, client: Any, admin_user: Any) -> None:
     page = client.get("/teams/pay-ops/new-engineers/")
     assert page.status_code == 200
     assert b"carol@example.com" in page.content
+
+
+def test_onboarding_notifies_the_new_engineer_and_the_buddy(team: Any) -> None:
+    from prodops.catalog.models import Person
+    from prodops.notifications.models import Notification
+    from prodops.playbooks.models import Playbook
+    from prodops.playbooks.services import start_run
+
+    run = start_run(
+        actor=Actor.cli(),
+        playbook=Playbook.objects.get(slug="onboarding"),
+        team=team,
+        subject=Person.objects.get(email="carol@example.com"),
+    )
+    note = Notification.objects.get(event="playbook.run_started", key=f"playbook-run:{run.pk}")
+    assert "for carol@example.com" in note.text
+    to = set(note.deliveries.values_list("person__email", flat=True))
+    assert {"carol@example.com", "bob@example.com"} <= to

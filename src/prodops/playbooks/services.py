@@ -400,7 +400,32 @@ def start_run(
         },
     )
     check_waits(run, now=now)
+    _notify_started(run, actor=actor, steps=len(rows), now=now)
     return run
+
+
+def _notify_started(run: Run, *, actor: Actor, steps: int, now: datetime) -> None:
+    """Tell the people concerned: the new engineer and their buddy for an onboarding
+    plan, otherwise the product's two leads (notify's default)."""
+    from prodops.notifications.services import notify
+
+    people = [p for p in (run.subject, run.buddy) if p is not None] if run.subject else None
+    notify(
+        event="playbook.run_started",
+        product=run.product,
+        actor=actor,
+        subject={
+            "playbook": run.playbook.name,
+            "run": run.pk,
+            "for_whom": f" for {run.subject.email}" if run.subject else "",
+            "steps": steps,
+            "done_when": run.done_when,
+        },
+        recipients=people,
+        url=f"/playbooks/runs/{run.pk}/",
+        key=f"playbook-run:{run.pk}",
+        now=now,
+    )
 
 
 def _steps(run: Run) -> list[RunStep]:
