@@ -13,7 +13,7 @@ pytestmark = pytest.mark.usefixtures("gated_product")
 
 
 def statuses(client):
-    page = client.get("/products/payments-api/checklist/?gate=pilot")
+    page = client.get("/products/payments-api/checklist/?gate=pilot", headers={"HX-Request": "true"})
     assert page.status_code == 200
     html = page.content.decode()
     return {

@@ -132,6 +132,10 @@ def _waiver_max_days() -> int:
 
 def checklist(request: HttpRequest, slug: str) -> HttpResponse:
     product = _product(request, slug)
+    if not getattr(request, "htmx", False):
+        # Opened directly (a bookmark, a shared link): the checklist on its product page.
+        gate = request.GET.get("gate")
+        return redirect(f"/products/{product.slug}/{f'?gate={gate}' if gate else ''}#checklist")
     context = {"product": product, **checklist_context(product, request.user, request.GET.get("gate"))}
     return render(request, "web/partials/checklist.html", context)
 

@@ -177,7 +177,8 @@ def trend(request: HttpRequest, slug: str) -> HttpResponse:
     """The readiness-over-time chart, loaded when its section is opened."""
     product = product_of(request, slug)
     chart = charts.step_chart(integrations.readiness_series(product))
-    return render(request, "web/partials/trend.html", {"trend": chart, "product": product})
+    template = "web/partials/trend.html" if getattr(request, "htmx", False) else "web/trend.html"
+    return render(request, template, {"trend": chart, "product": product})
 
 
 def _invitable(actor: Actor, product: Product) -> set[str]:
