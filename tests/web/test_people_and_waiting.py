@@ -77,7 +77,7 @@ def test_a_lead_invites_the_other_lead_with_a_one_time_link(client, personas, ma
     make_product("ledger", name="Ledger", run_lead=Person.objects.get(email="rex@example.com"))
     client.force_login(personas["alice"])
     page = client.get("/products/ledger/").content.decode()
-    assert "Invite Rex to sign in" in page
+    assert "Invite to sign in: Rex" in page
     r = client.post("/people/invite/", {"email": "rex@example.com", "product": "ledger"})
     assert r.status_code == 200
     link = re.search(r'data-testid="invite-link">([^<]+)<', r.content.decode()).group(1)
@@ -171,3 +171,9 @@ def test_team_load_shows_a_team_above_the_line(client, personas, make_product, a
     assert '<g data-team="Calm ops" data-over="false">' in page
     assert "95%" in page and "25%" in page and "85% limit" in page
     assert "Portfolio (median product)" in page
+
+
+def test_team_load_with_no_products_yet(client, personas):
+    client.force_login(personas["olga"])
+    page = client.get("/team-load/").content.decode()
+    assert "No run teams yet." in page and "No product in pilot, warranty or operate." in page

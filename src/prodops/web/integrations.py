@@ -386,8 +386,12 @@ def dora_portfolio(products: Any, *, window_days: int = 90, limit: int = 50) -> 
     from prodops.metrics import services as metrics
 
     shown = list(products[:limit])
-    results = metrics.dora_for_products(
-        product_ids=[p.pk for p in shown], end=timezone.now(), window_days=window_days
+    results = (
+        metrics.dora_for_products(
+            product_ids=[p.pk for p in shown], end=timezone.now(), window_days=window_days
+        )
+        if shown
+        else {}
     )
     rows = [{"product": p, "cells": _dora_cells(results.get(p.pk, {}))} for p in shown]
     summary = metrics.portfolio(list(results.values()), bands="2023") if results else {}

@@ -14,11 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from prodops.accounts import policy
 from prodops.accounts.roles import can_contribute, can_edit_catalog, can_sign, products_for
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core.actors import Actor
 from prodops.web import gates, integrations, sections, views_evidence
+from prodops.web.errors import mark_errors
 from prodops.web.forms import PortfolioFilterForm, ProductForm
 
 BOARD_TILES = 8
@@ -62,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "total": sum(counts.values()),
         "counts": [(s, counts.get(s, 0)) for s in stages],
         "query": _query_without(request, "view", "page"),
-        "can_create": can_edit_catalog(request.user),
+        "can_create": policy.allows(_actor(request), "product.create"),
     }
     if view == "list":
         page = Paginator(tiles, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -173,7 +175,8 @@ def _product_form_response(request: HttpRequest, form: Any, product: Product | N
 
 
 def product_create(request: HttpRequest) -> HttpResponse:
-    require(can_edit_catalog(request.user))
+    # Members create products too (in the first stage): the policy's product.create.
+    require(policy.allows(_actor(request), "product.create"))
     form = ProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -268,6 +271,7 @@ def section_add(request: HttpRequest, slug: str, section: str) -> HttpResponse:
                 return response
         # HTMX swaps only 2xx responses by default; a plain form post gets a 400.
         status = 200 if htmx else 400
+        mark_errors(form)
     if not htmx:
         return (
             redirect("web:product", slug=product.slug)
