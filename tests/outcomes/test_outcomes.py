@@ -310,3 +310,14 @@ def test_product_panel_shows_outcomes_and_reasons(shop, make_product, client, dj
     Usage.objects.create(product=legacy, date=AS_OF, active_users=420)
     text = client.get("/products/legacy/outcomes/").content.decode()
     assert "420 / n/a / n/a" in text and "only DAU is known" in text
+
+
+def test_a_batch_of_products_gives_each_its_own_numbers(shop, make_product):
+    other = make_product("other")
+    _ingest(_events("other", {"Z": [0], "Y": [-3, 0]}))
+    empty = make_product("empty")
+    batch = services.outcomes_for([shop.pk, other.pk, empty.pk], AS_OF)
+    for product in (shop, other, empty):
+        alone = services.outcomes(product, AS_OF)
+        assert {"product": product.slug, **batch[product.pk]} == alone
+    assert batch[other.pk]["dau"] == 2 and batch[empty.pk]["dau"] is None
