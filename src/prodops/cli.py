@@ -7,6 +7,7 @@ because Django already uses them (``check`` is Django's system check).
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -129,16 +130,12 @@ def _main(argv: list[str] | None) -> int:
     if name not in commands:
         print(f"prodops: unknown command {name!r}. Run `prodops --help` for the list.", file=sys.stderr)
         return 2
-    from django.core.management import ManagementUtility
-
-    utility = ManagementUtility(["prodops", commands[name], *args[1:]])
-    utility.prog_name = "prodops"
     from django.db import DatabaseError
 
     from prodops.core.errors import ProdOpsError
 
     try:
-        utility.execute()
+        return _run(name, commands[name], args[1:])
     except ProdOpsError as error:
         # The one error hierarchy, mapped once: exit 2 for bad input, 1 for a refusal.
         print(f"prodops {name}: {error.as_cli_line()}", file=sys.stderr)
@@ -154,4 +151,43 @@ def _main(argv: list[str] | None) -> int:
         return 2
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+
+
+# Django's own options of every management command: they still work, but `--help`
+# does not list them, since a ProdOps user never needs them.
+DJANGO_BASE_OPTIONS = {
+    "--version",
+    "--verbosity",
+    "--settings",
+    "--pythonpath",
+    "--traceback",
+    "--no-color",
+    "--force-color",
+    "--skip-checks",
+}
+
+
+def _run(name: str, command_name: str, argv: list[str]) -> int:
+    """Run a management command as ``prodops NAME``: its usage and errors say
+    ``prodops NAME`` (never the internal command name) and its help lists only its own
+    options. Like Django's ``run_from_argv``, with the error printed our way."""
+    from django.core.management import get_commands, load_command_class
+    from django.core.management.base import CommandError
+    from django.db import connections
+
+    command = load_command_class(get_commands()[command_name], command_name)
+    command.suppressed_base_arguments = set(DJANGO_BASE_OPTIONS)
+    parser = command.create_parser("prodops", name)
+    for action in parser._actions:  # --skip-checks is not a "base argument" in Django
+        if DJANGO_BASE_OPTIONS.intersection(action.option_strings):
+            action.help = argparse.SUPPRESS
+    options = vars(parser.parse_args(argv))
+    positional = options.pop("args", ())
+    try:
+        command.execute(*positional, **options)
+    except CommandError as error:
+        print(f"prodops {name}: {error}", file=sys.stderr)
+        return error.returncode
+    finally:
+        connections.close_all()
     return 0

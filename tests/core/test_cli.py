@@ -59,3 +59,26 @@ def test_an_unmigrated_database_is_a_clear_error_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert "run `prodops migrate` first" in result.stderr
     assert "empty.db" in result.stderr
+
+
+def test_every_command_help_shows_user_facing_names_and_options_only(prodops):
+    """Issue 16: `prodops --help` and each command's help name the command as people type
+    it (never `readiness_check` or `import_catalog`) and list its own options, not
+    Django's (--settings, --pythonpath, --traceback, ...)."""
+    from prodops.cli import _commands
+
+    code, out, _ = prodops("--help")
+    assert code == 0 and "readiness_check" not in out and "import_catalog" not in out
+    for name in _commands():
+        code, out, err = prodops(name, "--help")
+        assert code == 0, (name, err)
+        assert out.startswith(f"usage: prodops {name} "), (name, out[:80])
+        for internal in ("readiness_check", "import_catalog", "--settings", "--pythonpath", "--traceback",
+                         "--skip-checks", "--no-color", "--verbosity"):
+            assert internal not in out, (name, internal)
+
+
+def test_a_command_error_names_the_command_as_typed(prodops, db):
+    code, _, err = prodops("check", "no-such-product")
+    assert code == 2
+    assert err.startswith("prodops check: ") and "CommandError" not in err

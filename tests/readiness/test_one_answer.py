@@ -153,3 +153,14 @@ def test_retire_is_blocked_only_when_requested(standard, make_product, client, d
     count, items = blocked_gates(Product.objects.all(), limit=10)
     assert count == 1 and items[0].gate == "retire"
     assert 'badge fail">blocked' in client.get("/").content.decode()
+
+
+def test_a_fact_without_data_says_no_data_yet_and_what_provides_it(standard, make_product):
+    """The audit: "unknown fact: support.utilization" read as a broken rule when the data
+    simply had not arrived (no support estimate yet)."""
+    product = make_product("payments-api", stage="pilot")
+    status, message = _status(product, "support-capacity", "warranty")
+    assert status == "unknown"
+    assert message.startswith("no data yet: support.utilization (")
+    assert "unknown fact" not in message
+    assert "estimate" in message  # the fact's description says what provides it

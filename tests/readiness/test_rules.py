@@ -69,7 +69,8 @@ def test_missing_fact_is_unknown_unless_not_needed():
         Criterion(id="c", gate="build", rule="has(custom.coverage)"),
     )
     a, b, c = rules.evaluate_product(s, facts={"slo.count": 1}, tier=1, now=NOW)
-    assert (a.status, a.message) == ("unknown", "unknown fact: custom.coverage")
+    assert a.status == "unknown"
+    assert a.message.startswith("no data yet: custom.coverage")
     assert b.status == "fail"  # CEL's && does not need the right side when the left is false
     assert c.status == "fail"
 

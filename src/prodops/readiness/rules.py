@@ -110,6 +110,7 @@ class FactName:
 
     name: str
     type: str
+    source: str = ""  # what provides the fact, in words ("no data yet: <source>")
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -291,6 +292,7 @@ class CompiledCriterion:
     criterion: Criterion
     program: Any = None  # cel.Program for rules
     facts: tuple[str, ...] = ()  # the concrete fact names the rule reads
+    sources: tuple[str, ...] = ()  # what provides each of them, in the same order
 
 
 def cel_type(catalog: FactCatalog, name: str) -> str | None:
@@ -414,7 +416,8 @@ def compile_standard(
     for crit in criteria:
         if crit.rule is not None:
             program, facts = compile_rule(crit.id, crit.rule, catalog, check_types=check_types)
-            compiled.append(CompiledCriterion(crit, program, facts))
+            sources = tuple((getattr(catalog.lookup(f), "source", "") or "") for f in facts)
+            compiled.append(CompiledCriterion(crit, program, facts, sources))
             needed.update(facts)
             prefixes.update(
                 f"{name}."
@@ -538,9 +541,13 @@ def _evaluate_rule(cc: CompiledCriterion, context: Any, facts: Mapping[str, Any]
     try:
         outcome = cc.program.execute(context)
     except Exception as exc:
-        missing = [n for n in names if facts.get(n) is None]
+        sources = cc.sources or ("",) * len(names)
+        missing = [(n, src) for n, src in zip(names, sources, strict=False) if facts.get(n) is None]
         if missing:
-            return Result(crit.id, "unknown", value, "unknown fact: " + ", ".join(missing))
+            # The data has not arrived (no events, no estimate, no go-live yet): say what
+            # would provide it, rather than sounding like a broken rule.
+            what = "; ".join(f"{n} ({src})" if src else n for n, src in missing)
+            return Result(crit.id, "unknown", value, f"no data yet: {what}")
         return Result(crit.id, "unknown", value, f"rule error: {str(exc).split('.')[0]}")
     if outcome is True:
         return Result(crit.id, "pass", value, "")

@@ -133,9 +133,17 @@ def placeholder_values() -> dict[str, set[str]]:
     return values
 
 
+def _fact_source(description: str) -> str:
+    """What provides a fact, for "no data yet: ...": the first sentence of its
+    description, which says where the value comes from."""
+    first = re.split(r"(?<=[.;])\s", description.strip(), maxsplit=1)[0].rstrip(".;")
+    return first if len(first) <= 120 else first[:119].rstrip() + "…"
+
+
 def fact_catalog() -> rules.FactCatalog:
     return rules.FactCatalog(
-        [rules.FactName(s.name, s.type) for s in fact_registry.specs()], placeholder_values()
+        [rules.FactName(s.name, s.type, _fact_source(s.description)) for s in fact_registry.specs()],
+        placeholder_values(),
     )
 
 
