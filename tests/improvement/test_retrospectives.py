@@ -168,7 +168,7 @@ def test_notes_feedback_actions_and_overdue_for_the_owner(easy_product, people, 
     )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "owner"]
     carol = client_for(make_actor("carol@example.com"))
-    overdue = carol.get("/api/v1/action-items/overdue").json()
+    overdue = carol.get("/api/v1/action-items/overdue").json()["items"]
     assert [a["id"] for a in overdue] == [item_id] and overdue[0]["product"] == "shop"
     assert alice.get("/api/v1/action-items/overdue").json() == []
     r = alice.patch(

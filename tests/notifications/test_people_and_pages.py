@@ -74,7 +74,7 @@ def test_inbox_unread_count_and_mark_read(acme_product, people, client):
     client.force_login(get_user_model().objects.get(username="Bob"))
     page = client.get("/notifications/").content.decode()
     assert 'aria-label="1 unread"' in page and "asks to move Pay from build to pilot" in page
-    api = client.get("/api/v1/notifications?unread=true").json()
+    api = client.get("/api/v1/notifications?unread=true").json()["items"]
     assert [n["event"] for n in api] == ["transition.requested"]
     client.post("/notifications/read/")
     assert 'aria-label="1 unread"' not in client.get("/notifications/").content.decode()
@@ -115,7 +115,7 @@ def test_channel_pages_need_product_operations(acme_product, people, client, hoo
     assert "*Test message*" in test.json()["text"]
     log = client.get("/notifications/log/").content.decode()
     assert "channel.test" in log and "delivered" in log and "200" in log
-    api = client.get("/api/v1/notifications/deliveries").json()
+    api = client.get("/api/v1/notifications/deliveries").json()["items"]
     assert api[0]["event"] == "channel.test" and api[0]["attempts"][0]["status_code"] == 200
 
 

@@ -49,3 +49,18 @@ class Envelope(PaginationBase):
             "offset": offset,
             "items": list(queryset[offset : offset + limit]),
         }
+
+
+class Mapped:
+    """A queryset seen through a function, sliced and counted lazily, so a paginated
+    endpoint that turns rows into dicts reads one page of rows, not every row."""
+
+    def __init__(self, queryset: Any, func: Any) -> None:
+        self.queryset = queryset
+        self.func = func
+
+    def __len__(self) -> int:
+        return int(self.queryset.count())
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        return [self.func(row) for row in self.queryset[index]]

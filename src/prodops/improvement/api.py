@@ -11,6 +11,7 @@ from ninja import Router
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.core.pagination import Envelope, paginate
 from prodops.improvement import services
 from prodops.improvement.models import Retrospective
 from prodops.improvement.schemas import ActionIn, ActionPatch, RetrospectivePatch
@@ -26,6 +27,7 @@ def _actor(request: HttpRequest) -> Actor:
 @router.get(
     "/products/{slug}/retrospectives", response=list[dict[str, Any]], summary="A product's retrospectives"
 )
+@paginate(Envelope)
 def list_retrospectives(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     product = get_object_or_404(Product, slug=slug)
     return [
@@ -56,6 +58,7 @@ def add_action(request: HttpRequest, pk: int, payload: ActionIn) -> tuple[int, d
 
 
 @router.get("/action-items/overdue", response=list[dict[str, Any]], summary="Your overdue action items")
+@paginate(Envelope)
 def my_overdue(request: HttpRequest) -> list[dict[str, Any]]:
     email = _actor(request).email
     return [

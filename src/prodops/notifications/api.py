@@ -13,6 +13,7 @@ from prodops.accounts import policy
 from prodops.catalog.models import Person
 from prodops.core.actors import Actor
 from prodops.core.errors import NotFound, PermissionDenied
+from prodops.core.pagination import Envelope, Mapped, paginate
 from prodops.notifications import services
 from prodops.notifications.models import Channel, Delivery
 from prodops.notifications.schemas import ChannelIn, ChannelOut, DeliveryOut, NotificationOut, PreferenceIn
@@ -46,11 +47,12 @@ def _notification(d: Delivery) -> NotificationOut:
 
 
 @router.get("/notifications", response=list[NotificationOut])
-def my_notifications(request: HttpRequest, unread: bool = False, limit: int = 50) -> list[NotificationOut]:
+@paginate(Envelope)
+def my_notifications(request: HttpRequest, unread: bool = False) -> Any:
     qs = services.inbox(person=_me(_actor(request)))
     if unread:
         qs = qs.filter(read_at__isnull=True)
-    return [_notification(d) for d in qs[: max(1, min(limit, 500))]]
+    return Mapped(qs, _notification)
 
 
 @router.post("/notifications/read", response=dict[str, int])
@@ -91,6 +93,7 @@ def _channel_out(c: Channel) -> ChannelOut:
 
 
 @router.get("/channels", response=list[ChannelOut])
+@paginate(Envelope)
 def channels(request: HttpRequest) -> list[ChannelOut]:
     return [_channel_out(c) for c in Channel.objects.all()]
 
@@ -119,12 +122,10 @@ def test_channel(request: HttpRequest, slug: str) -> tuple[int, dict[str, Any]]:
 
 
 @router.get("/notifications/deliveries", response=list[DeliveryOut])
-def deliveries(request: HttpRequest, channel: str = "", limit: int = 100) -> list[dict[str, Any]]:
+@paginate(Envelope)
+def deliveries(request: HttpRequest, channel: str = "") -> Any:
     actor = _actor(request)
     if not policy.allows(actor, "notification.log"):
         raise PermissionDenied("only product operations and admins see the delivery log")
     selected = services.get_channel(channel) if channel else None
-    return [
-        services.delivery_dict(d)
-        for d in services.delivery_log(limit=max(1, min(limit, 1000)), channel=selected)
-    ]
+    return Mapped(services.delivery_log(limit=None, channel=selected), services.delivery_dict)

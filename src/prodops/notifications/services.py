@@ -620,13 +620,15 @@ def send_test(*, actor: Actor, channel: Channel) -> Delivery:
     return delivery
 
 
-def delivery_log(*, limit: int = 100, channel: Channel | None = None) -> list[Delivery]:
+def delivery_log(*, limit: int | None = 100, channel: Channel | None = None) -> Any:
+    """Deliveries, newest first (the whole queryset with ``limit=None``, for paging)."""
     qs = Delivery.objects.exclude(medium=Delivery.Medium.INAPP).select_related(
         "notification", "channel", "person"
     )
     if channel is not None:
         qs = qs.filter(channel=channel)
-    return list(qs.order_by("-id").prefetch_related("attempt_log")[:limit])
+    qs = qs.order_by("-id").prefetch_related("attempt_log")
+    return qs if limit is None else list(qs[:limit])
 
 
 def delivery_dict(delivery: Delivery) -> dict[str, Any]:
