@@ -78,7 +78,7 @@ def test_inbox_unread_count_and_mark_read(acme_product, people, client):
     assert [n["event"] for n in api] == ["transition.requested"]
     client.post("/notifications/read/")
     assert 'aria-label="1 unread"' not in client.get("/notifications/").content.decode()
-    assert client.get("/api/v1/notifications?unread=true").json() == []
+    assert client.get("/api/v1/notifications?unread=true").json()["items"] == []
 
 
 def test_channel_pages_need_product_operations(acme_product, people, client, hooks, worker_once):
