@@ -48,7 +48,7 @@ django.setup()
 from django.core.management import call_command
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from prodops.core.management.commands.demo import load_demo
+from prodops.web.management.commands.demo import load_demo
 from prodops.catalog.models import Product
 call_command("migrate", interactive=False, verbosity=0)
 load_demo(seed=42, today=timezone.localdate(), log=lambda *a: None)

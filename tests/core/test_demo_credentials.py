@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 
 from prodops.accounts.models import ApiToken, hash_token
 from prodops.audit.models import AuditEntry
-from prodops.core.management.commands.demo import demo_credentials
+from prodops.web.management.commands.demo import demo_credentials
 
 pytestmark = pytest.mark.django_db
 

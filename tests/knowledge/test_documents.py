@@ -7,11 +7,11 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from prodops.audit.models import AuditEntry
 from prodops.core import facts
+from prodops.core.errors import InvalidInput
 from prodops.knowledge import services
 from prodops.knowledge.manifests import DocSpec, DocsSection
 from prodops.knowledge.models import Document
@@ -88,21 +88,21 @@ def test_writes_are_audited_and_validated(product, actor):
     services.delete_document(actor=actor, document=doc)
     actions = list(AuditEntry.objects.filter(product=product).order_by("id").values_list("action", flat=True))
     assert actions == ["document.create", "document.update", "document.delete"]
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidInput) as err:
         services.create_document(
             actor=actor, product=product, kind="runbook", title="  ", url="https://wiki.example.com/r"
         )
-    assert "title" in err.value.message_dict
-    with pytest.raises(ValidationError) as err:
+    assert err.value.field == "title"
+    with pytest.raises(InvalidInput) as err:
         services.create_document(
             actor=actor, product=product, kind="poem", title="Ode", url="https://wiki.example.com/r"
         )
-    assert "kind" in err.value.message_dict
-    with pytest.raises(ValidationError) as err:
+    assert err.value.field == "kind"
+    with pytest.raises(InvalidInput) as err:
         services.create_document(
             actor=actor, product=product, kind="faq", title="FAQ", owner_email="nobody@x.org", body="x"
         )
-    assert "owner" in err.value.message_dict
+    assert err.value.field == "owner"
     assert not Document.objects.exists()
 
 

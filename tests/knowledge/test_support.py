@@ -8,10 +8,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from prodops.catalog.models import Team
 from prodops.core import facts
+from prodops.core.errors import InvalidInput
 from prodops.knowledge import services
 from prodops.knowledge.models import SupportSignoff, TrainingSession
 
@@ -95,10 +95,10 @@ def test_signoff_coverage_sign_and_withdraw(product, actor):
 
 def test_only_run_team_members_may_sign(product, actor, make_person):
     make_person("zoe@example.com")
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidInput) as err:
         services.sign_support(actor=actor, product=product, person_email="zoe@example.com")
     assert "not a member of the run team" in str(err.value)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.withdraw_support(actor=actor, product=product, person_email="bob@example.com")
     assert not SupportSignoff.objects.exists()
 
@@ -118,7 +118,7 @@ def test_utilization_is_team_load_over_capacity(product, crew, actor, make_produ
     assert "support.utilization" not in values[no_estimate.id]
     services.set_support_estimate(actor=actor, product=ledger, hours_per_week=35)
     assert facts.compute([product.id], NOW)[product.id]["support.utilization"] == 0.75
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.set_support_estimate(actor=actor, product=ledger, hours_per_week=-1)
 
 

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from prodops.core import facts
+from prodops.core.errors import InvalidInput
 from prodops.risks import services
 from prodops.risks.models import KnownError, Risk
 
@@ -88,9 +88,9 @@ def test_risk_score_follows_updates_and_stable_id(product, actor):
 )
 def test_bad_risk_is_refused_and_nothing_saved(product, actor, field, value):
     data = {"title": "Vendor outage", "likelihood": 3, "impact": 3, "next_review": LATER, field: value}
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(InvalidInput) as err:
         services.create_risk(actor=actor, product=product, **data)
-    assert field in err.value.message_dict
+    assert err.value.field == field
     assert not Risk.objects.exists()
 
 
@@ -144,14 +144,12 @@ def test_accepted_risk_links_to_the_waivers_citing_it(api, product, actor):
         "created_at": now,
     }
     Waiver.objects.create(
-        criterion="no-open-high-risks", risk=f"risk-{risk.pk}", expires_at=now + timedelta(days=30), **common
+        criterion="no-open-high-risks", risk=risk, expires_at=now + timedelta(days=30), **common
     )
     Waiver.objects.create(
-        criterion="support-capacity", risk=str(risk.pk), expires_at=now - timedelta(days=1), **common
+        criterion="support-capacity", risk=risk, expires_at=now - timedelta(days=1), **common
     )  # expired: no longer relies on anything
-    Waiver.objects.create(
-        criterion="runbook", risk="RISK-999999", expires_at=now + timedelta(days=30), **common
-    )
+    Waiver.objects.create(criterion="runbook", expires_at=now + timedelta(days=30), **common)
     assert [w.criterion for w in services.waivers_relying_on(risk)] == ["no-open-high-risks"]
     assert api.get(f"/api/v1/risks/{risk.pk}").json()["waivers"] == ["no-open-high-risks"]
     pack = build_pack(product=product)

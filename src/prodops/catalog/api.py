@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError
 from pydantic import Field
 
 from prodops.catalog import services
@@ -36,7 +36,6 @@ from prodops.catalog.schemas import (
 )
 from prodops.core import validation
 from prodops.core.actors import Actor
-from prodops.core.api_errors import field_error
 from prodops.core.errors import StaleVersion
 
 router = Router(tags=["catalog"])
@@ -89,10 +88,6 @@ class Message(Schema):
 
 def _actor(request: HttpRequest) -> Actor:
     return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
-
-
-def _invalid(exc: services.CatalogError) -> ValidationError:
-    return field_error(exc.message, exc.field)
 
 
 def _products() -> QuerySet[Product]:
@@ -150,11 +145,8 @@ def _get_product(slug: str) -> Product:
 
 
 def _save(request: HttpRequest, response: HttpResponse, **kwargs: Any) -> ProductOut:
-    try:
-        with transaction.atomic():
-            product, _ = services.save_product(actor=_actor(request), **kwargs)
-    except services.CatalogError as exc:
-        raise _invalid(exc) from None
+    with transaction.atomic():
+        product, _ = services.save_product(actor=_actor(request), **kwargs)
     product = _get_product(product.slug)
     response["ETag"] = _etag(str(product.version))
     return _product_out(product)
@@ -240,13 +232,10 @@ def patch_product(
     product = _get_product(slug)
     expected = _expected_version(request, product, payload.version)
     changes = payload.model_dump(mode="json", exclude_unset=True, exclude={"version"})
-    try:
-        with transaction.atomic():
-            services.update_product(
-                actor=_actor(request), product=product, changes=changes, expected_version=expected
-            )
-    except services.CatalogError as exc:
-        raise _invalid(exc) from None
+    with transaction.atomic():
+        services.update_product(
+            actor=_actor(request), product=product, changes=changes, expected_version=expected
+        )
     product = _get_product(slug)
     response["ETag"] = _etag(str(product.version))
     return _product_out(product)
@@ -260,11 +249,8 @@ def patch_product(
 def delete_product(request: HttpRequest, slug: str, version: int | None = None) -> tuple[int, None]:
     product = _get_product(slug)
     expected = _expected_version(request, product, version)
-    try:
-        with transaction.atomic():
-            services.delete_product(actor=_actor(request), product=product, expected_version=expected)
-    except services.CatalogError as exc:
-        raise HttpError(409, exc.message) from None
+    with transaction.atomic():
+        services.delete_product(actor=_actor(request), product=product, expected_version=expected)
     return 204, None
 
 
@@ -298,11 +284,8 @@ def _get_team(slug: str) -> Team:
 
 
 def _save_team(request: HttpRequest, response: HttpResponse, slug: str, name: str, spec: TeamSpec) -> TeamOut:
-    try:
-        with transaction.atomic():
-            services.upsert_team(actor=_actor(request), slug=slug, name=name, spec=spec)
-    except services.CatalogError as exc:
-        raise _invalid(exc) from None
+    with transaction.atomic():
+        services.upsert_team(actor=_actor(request), slug=slug, name=name, spec=spec)
     team = _get_team(slug)
     response["ETag"] = _etag(_stamp(team))
     return _team_out(team)
@@ -357,11 +340,8 @@ def patch_team(request: HttpRequest, slug: str, payload: TeamPatch, response: Ht
 def delete_team(request: HttpRequest, slug: str) -> tuple[int, None]:
     team = _get_team(slug)
     _check_stamp(request, team)
-    try:
-        with transaction.atomic():
-            services.delete_team(actor=_actor(request), team=team)
-    except services.CatalogError as exc:
-        raise HttpError(409, exc.message) from None
+    with transaction.atomic():
+        services.delete_team(actor=_actor(request), team=team)
     return 204, None
 
 
@@ -439,9 +419,6 @@ def patch_person(request: HttpRequest, email: str, payload: PersonPatch) -> Pers
 def delete_person(request: HttpRequest, email: str) -> tuple[int, None]:
     person = _get_person(email)
     _check_stamp(request, person)
-    try:
-        with transaction.atomic():
-            services.delete_person(actor=_actor(request), person=person)
-    except services.CatalogError as exc:
-        raise HttpError(409, exc.message) from None
+    with transaction.atomic():
+        services.delete_person(actor=_actor(request), person=person)
     return 204, None

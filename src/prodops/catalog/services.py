@@ -25,19 +25,14 @@ from prodops.catalog.schemas import (
     plain,
 )
 from prodops.core.actors import Actor
-from prodops.core.errors import StaleVersion
+from prodops.core.errors import InvalidInput, Refused, StaleVersion
 from prodops.core.signals import notify_facts_changed, send_on_commit, team_members_added
 
 Outcome = Literal["created", "updated", "unchanged"]
 
 
-class CatalogError(Exception):
+class CatalogError(InvalidInput):
     """Bad input for a catalog write. ``field`` is the path inside the product/team spec."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 __all__ = ["CatalogError", "StaleVersion"]  # StaleVersion is core's, re-exported for callers
@@ -91,7 +86,7 @@ def delete_person(*, actor: Actor, person: Person) -> None:
         record(actor=actor, action="person.deleted", obj=person)
         person.delete()
     except ProtectedError:
-        raise CatalogError(
+        raise Refused(
             f"{person.email} still leads a product or is a stakeholder; reassign those first."
         ) from None
 
@@ -157,7 +152,7 @@ def _members_added(team: Team, person_ids: set[int]) -> None:
 
 def delete_team(*, actor: Actor, team: Team) -> None:
     if team.built_products.exists() or team.run_products.exists():
-        raise CatalogError(f"team {team.slug} still builds or runs a product; reassign those first.")
+        raise Refused(f"team {team.slug} still builds or runs a product; reassign those first.")
     record(actor=actor, action="team.deleted", obj=team)
     team.delete()
 
@@ -392,4 +387,4 @@ def delete_product(*, actor: Actor, product: Product, expected_version: int | No
         record(actor=actor, action="product.deleted", obj=product, changes={"slug": [product.slug, None]})
         product.delete()
     except ProtectedError as exc:
-        raise CatalogError(f"product {product.slug} is still referenced: {exc.args[0]}") from None
+        raise Refused(f"product {product.slug} is still referenced: {exc.args[0]}") from None

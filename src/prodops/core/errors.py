@@ -65,6 +65,21 @@ class InvalidInput(ProdOpsError, ValueError):
     code = "invalid"
 
 
+def invalid_from(exc: Exception) -> InvalidInput:
+    """A model's ``full_clean`` error (Django's ``ValidationError``, read by its
+    attributes so that this module imports no Django) as an ``InvalidInput`` naming the
+    first field at fault; every field's messages are kept in ``details["errors"]``."""
+    by_field: dict[str, list[str]] = dict(getattr(exc, "message_dict", None) or {}) if hasattr(
+        exc, "error_dict"
+    ) else {}
+    if by_field:
+        field, messages = next(iter(by_field.items()))
+        field = "" if field == "__all__" else field
+        return InvalidInput(" ".join(messages), field=field, details={"errors": by_field})
+    messages = list(getattr(exc, "messages", None) or [str(exc)])
+    return InvalidInput(" ".join(messages))
+
+
 class NotFound(ProdOpsError, LookupError):
     """The object named does not exist (or the actor may not see it)."""
 

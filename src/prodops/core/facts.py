@@ -23,7 +23,7 @@ specs. A product absent from the result, or a fact absent from its dict, is *unk
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -112,6 +112,23 @@ def providers() -> list[Provider]:
         autodiscover_modules("facts")
         _discovered = True
     return list(_providers)
+
+
+_placeholders: dict[str, Callable[[], Iterable[str]]] = {}
+
+
+def register_placeholder(name: str, values: Callable[[], Iterable[str]]) -> None:
+    """Declare the known values of a ``<name>`` placeholder segment (``docs.<kind>.count``
+    accepts the document kinds only), so a misspelt fact name is refused when a rule is
+    applied. Call it in the app's ``facts.py``; the app that owns the values declares
+    them, and the readiness app reads them here without importing that app."""
+    _placeholders[name] = values
+
+
+def placeholder_values() -> dict[str, set[str]]:
+    """Known values of each placeholder; a placeholder absent here accepts any segment."""
+    providers()  # discovery registers the placeholders too
+    return {name: set(values()) for name, values in _placeholders.items()}
 
 
 def specs() -> list[FactSpec]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router
-from ninja.errors import ValidationError
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
@@ -30,19 +28,6 @@ from prodops.knowledge.schemas import (
 )
 
 router = Router(tags=["knowledge"])
-
-
-def invalid(exc: DjangoValidationError) -> ValidationError:
-    """A Django ValidationError as the API's 422 body: one entry per field and message."""
-    if hasattr(exc, "error_dict"):
-        errors = [
-            {"loc": ["body", field], "msg": msg, "type": "value_error"}
-            for field, messages in exc.message_dict.items()
-            for msg in messages
-        ]
-    else:
-        errors = [{"loc": ["body"], "msg": msg, "type": "value_error"} for msg in exc.messages]
-    return ValidationError(errors)
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -76,20 +61,17 @@ def list_documents(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 @router.post("/products/{slug}/documents", response={201: DocumentOut}, summary="Add a document")
 def create_document(request: HttpRequest, slug: str, payload: DocumentIn) -> tuple[int, dict[str, Any]]:
     product = _product(slug)
-    try:
-        with transaction.atomic():
-            doc = services.create_document(
-                actor=_actor(request),
-                product=product,
-                kind=payload.kind,
-                title=payload.title,
-                url=payload.url,
-                body=payload.body,
-                owner_email=payload.owner,
-                reviewed=payload.reviewed,
-            )
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        doc = services.create_document(
+            actor=_actor(request),
+            product=product,
+            kind=payload.kind,
+            title=payload.title,
+            url=payload.url,
+            body=payload.body,
+            owner_email=payload.owner,
+            reviewed=payload.reviewed,
+        )
     return 201, document_out(doc)
 
 
@@ -101,11 +83,8 @@ def update_document(request: HttpRequest, slug: str, doc_id: int, payload: Docum
     changes = payload.dict(exclude_unset=True)
     if "owner" in changes:
         changes["owner_email"] = changes.pop("owner")
-    try:
-        with transaction.atomic():
-            services.update_document(actor=_actor(request), document=doc, **changes)
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        services.update_document(actor=_actor(request), document=doc, **changes)
     doc.refresh_from_db()
     return document_out(doc)
 
@@ -144,19 +123,16 @@ def list_training(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 @router.post("/products/{slug}/training", response={201: TrainingOut}, summary="Record a training session")
 def create_training(request: HttpRequest, slug: str, payload: TrainingIn) -> tuple[int, dict[str, Any]]:
     product = _product(slug)
-    try:
-        with transaction.atomic():
-            session = services.record_training(
-                actor=_actor(request),
-                product=product,
-                topic=payload.topic,
-                date=payload.date,
-                trainer_email=payload.trainer,
-                attendee_emails=payload.attendees,
-                notes=payload.notes,
-            )
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        session = services.record_training(
+            actor=_actor(request),
+            product=product,
+            topic=payload.topic,
+            date=payload.date,
+            trainer_email=payload.trainer,
+            attendee_emails=payload.attendees,
+            notes=payload.notes,
+        )
     return 201, training_out(session)
 
 
@@ -192,26 +168,20 @@ def list_signoffs(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 @router.post("/products/{slug}/signoffs", response=SignoffOut, summary="Sign 'I can support this'")
 def sign_support(request: HttpRequest, slug: str, payload: SignoffIn) -> dict[str, Any]:
     product = _product(slug)
-    try:
-        with transaction.atomic():
-            signoff = services.sign_support(
-                actor=_actor(request), product=product, person_email=payload.person, comment=payload.comment
-            )
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        signoff = services.sign_support(
+            actor=_actor(request), product=product, person_email=payload.person, comment=payload.comment
+        )
     return signoff_out(signoff)
 
 
 @router.post("/products/{slug}/signoffs/withdraw", response=SignoffOut, summary="Withdraw a support sign-off")
 def withdraw_support(request: HttpRequest, slug: str, payload: SignoffIn) -> dict[str, Any]:
     product = _product(slug)
-    try:
-        with transaction.atomic():
-            signoff = services.withdraw_support(
-                actor=_actor(request), product=product, person_email=payload.person, comment=payload.comment
-            )
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        signoff = services.withdraw_support(
+            actor=_actor(request), product=product, person_email=payload.person, comment=payload.comment
+        )
     return signoff_out(signoff)
 
 
@@ -226,14 +196,11 @@ def get_estimate(request: HttpRequest, slug: str) -> Any:
 )
 def put_estimate(request: HttpRequest, slug: str, payload: EstimateIn) -> dict[str, Any]:
     product = _product(slug)
-    try:
-        with transaction.atomic():
-            estimate = services.set_support_estimate(
-                actor=_actor(request),
-                product=product,
-                hours_per_week=payload.hours_per_week,
-                basis=payload.basis,
-            )
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        estimate = services.set_support_estimate(
+            actor=_actor(request),
+            product=product,
+            hours_per_week=payload.hours_per_week,
+            basis=payload.basis,
+        )
     return {"hours_per_week": estimate.hours_per_week, "basis": estimate.basis}

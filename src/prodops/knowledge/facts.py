@@ -34,7 +34,11 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.core.facts import FactSpec, FactValues, fact_provider, register_placeholder
+from prodops.knowledge.models import doc_kinds
+
+# docs.<kind>.count accepts the known document kinds only (readiness refuses a typo).
+register_placeholder("kind", doc_kinds)
 
 
 @fact_provider(

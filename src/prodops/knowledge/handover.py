@@ -187,7 +187,7 @@ def _waivers(product: Product, now: datetime, risk_refs: dict[str, str]) -> list
         return []
     out = []
     for w in waiver_model.objects.filter(product=product, revoked_at__isnull=True, expires_at__gt=now):
-        risk = str(getattr(w, "risk", "") or "")
+        risk = f"RISK-{w.risk_id}" if w.risk_id else ""
         out.append(
             {
                 "criterion": w.criterion,

@@ -16,9 +16,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from prodops.core.errors import InvalidInput
 from prodops.manifests.registry import ApplyOptions, ManifestError
 
 if TYPE_CHECKING:
@@ -149,9 +149,8 @@ class DocsSection:
                         owner_email=fields["owner"],
                         reviewed=fields["reviewed"],
                     )
-            except ValidationError as exc:
-                field, messages = next(iter(exc.message_dict.items()))
-                raise ManifestError("; ".join(messages), field=f"spec.docs.{i}.{field}") from None
+            except InvalidInput as exc:
+                raise ManifestError(exc.message, field=f"spec.docs.{i}.{exc.field}".rstrip(".")) from None
         return changed
 
     def export(self, product: Product) -> Any:

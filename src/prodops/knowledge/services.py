@@ -2,7 +2,7 @@
 through here, is validated before anything is saved, audited, and tells the readiness
 engine that the product's facts changed.
 
-Bad input raises ``django.core.exceptions.ValidationError`` with a message per field;
+Bad input raises ``prodops.core.errors.InvalidInput`` naming the field;
 shells turn it into HTTP 422 or CLI exit 2. The shell owns the transaction.
 """
 
@@ -19,6 +19,7 @@ from django.utils import timezone
 from prodops.audit.services import diff, record
 from prodops.catalog.models import Person, Product
 from prodops.core.actors import Actor
+from prodops.core.errors import InvalidInput, invalid_from
 from prodops.core.signals import notify_facts_changed
 from prodops.knowledge.models import Document, SupportEstimate, SupportSignoff, TrainingSession
 
@@ -26,18 +27,21 @@ DOCUMENT_FIELDS = ("kind", "title", "url", "body", "owner", "reviewed")
 
 
 def person_by_email(email: str, *, field: str) -> Person:
-    """The Person with that email (case-insensitive), or a ValidationError on ``field``."""
+    """The Person with that email (case-insensitive), or InvalidInput on ``field``."""
     email = (email or "").strip().lower()
     try:
         return Person.objects.get(email=email)
     except Person.DoesNotExist:
-        raise ValidationError({field: [f"No person with email {email!r}."]}) from None
+        raise InvalidInput(f"No person with email {email!r}.", field=field) from None
 
 
 def _clean(obj: models.Model, *, exclude: list[str] | None = None) -> None:
     # full_clean checks required fields, validators and unique constraints, so nothing
     # half-valid reaches the database and errors name the field.
-    obj.full_clean(exclude=exclude)
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
 
 
 def _document_state(doc: Document) -> dict[str, Any]:
@@ -152,10 +156,10 @@ def record_training(
     for email in attendee_emails:
         try:
             attendees.append(person_by_email(email, field="attendees"))
-        except ValidationError:
+        except InvalidInput:
             missing.append(email)
     if missing:
-        raise ValidationError({"attendees": [f"No person with email {e!r}." for e in missing]})
+        raise InvalidInput(" ".join(f"No person with email {e!r}." for e in missing), field="attendees")
     session = TrainingSession(
         product=product, topic=(topic or "").strip(), date=date, trainer=trainer, notes=notes or ""
     )
@@ -191,11 +195,9 @@ def delete_training(*, actor: Actor, session: TrainingSession) -> None:
 def _require_run_team_member(product: Product, person: Person) -> None:
     team = product.run_team
     if team is None:
-        raise ValidationError(
-            {"person": [f"{product.slug} has no run team, so nobody can sign off support."]}
-        )
+        raise InvalidInput(f"{product.slug} has no run team, so nobody can sign off support.", field="person")
     if not team.members.filter(pk=person.pk).exists():
-        raise ValidationError({"person": [f"{person.email} is not a member of the run team {team.slug}."]})
+        raise InvalidInput(f"{person.email} is not a member of the run team {team.slug}.", field="person")
 
 
 def sign_support(*, actor: Actor, product: Product, person_email: str, comment: str = "") -> SupportSignoff:
@@ -229,8 +231,8 @@ def withdraw_support(
     try:
         signoff = SupportSignoff.objects.get(product=product, person=person, withdrawn_at__isnull=True)
     except SupportSignoff.DoesNotExist:
-        raise ValidationError(
-            {"person": [f"{person.email} has not signed off support of {product.slug}."]}
+        raise InvalidInput(
+            f"{person.email} has not signed off support of {product.slug}.", field="person"
         ) from None
     signoff.withdrawn_at = timezone.now()
     if comment:

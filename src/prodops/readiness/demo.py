@@ -12,6 +12,7 @@ from django.utils import timezone
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.readiness import services
+from prodops.risks.services import create_risk
 
 EVIDENCE = "https://wiki.example.com/{slug}/{criterion}"
 
@@ -59,29 +60,52 @@ def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
     # A few waivers, signed by both leads: one ends within two weeks, one is only proposed.
     candidates = [p for p in products if p.stage in {"build", "pilot", "warranty"}]
     rng.shuffle(candidates)
-    plans = [
-        ("support-capacity", "Two support engineers join next month; the build team covers until then.", 10),
+    # (criterion, reason, days, the risk it accepts or None)
+    vendor_risk = ("Vendor payment API times out under peak load", "Retry with backoff; vendor fix scheduled")
+    plans: list[tuple[str, str, int, tuple[str, str] | None]] = [
+        (
+            "support-capacity",
+            "Two support engineers join next month; the build team covers until then.",
+            10,
+            None,
+        ),
         (
             "no-open-high-risks",
             "Vendor fix for the payment timeout is scheduled; risk accepted until then.",
             45,
+            vendor_risk,
         ),
         (
             "backup-restore-tested",
             "Restore test booked with the DBA team for the next maintenance window.",
             60,
+            None,
         ),
     ]
     now = _at(today)
-    for (criterion, reason, days), product in zip(plans, candidates, strict=False):
+    for (criterion, reason, days, accepted), product in zip(plans, candidates, strict=False):
         if criterion not in services.get_standard(product.standard).by_id:
             continue
+        risk = None
+        if accepted is not None:
+            # A waiver of a risk criterion names the risk it accepts, in the register.
+            risk = create_risk(
+                actor=lead(product, "run_lead"),
+                product=product,
+                title=accepted[0],
+                likelihood=3,
+                impact=5,
+                mitigation=accepted[1],
+                status="accepted",
+                next_review=today + timedelta(days=days),
+            )
         waiver = services.create_waiver(
             actor=lead(product, "build_lead"),
             product=product,
             criterion_id=criterion,
             reason=reason,
             expires_at=now + timedelta(days=days),
+            risk=risk.pk if risk is not None else None,
             now=now - timedelta(days=2),
         )
         if days < 60:

@@ -105,7 +105,14 @@ class Waiver(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="waivers")
     criterion = models.CharField(max_length=100)
     reason = models.TextField()
-    risk = models.CharField(max_length=200, blank=True, default="", help_text="A linked risk (id or URL).")
+    risk = models.ForeignKey(
+        "risks.Risk",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="waivers",
+        help_text="The risk of the register that this waiver accepts (RISK-<id>), if any.",
+    )
     expires_at = models.DateTimeField()
     created_by = models.CharField(max_length=254)
     created_at = models.DateTimeField()

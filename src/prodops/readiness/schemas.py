@@ -82,7 +82,9 @@ class WaiverIn(Schema):
     criterion: str
     reason: str
     expires_at: datetime = Field(description="A date (midnight UTC) or a datetime; at most 90 days ahead.")
-    risk: str = ""
+    risk: int | str | None = Field(
+        None, description="The risk this waiver accepts: RISK-<id> (or the id) of the product's register."
+    )
 
 
 class WaiverOut(Schema):
@@ -90,7 +92,8 @@ class WaiverOut(Schema):
     product: str
     criterion: str
     reason: str
-    risk: str
+    risk: str = Field(description="RISK-<id> of the linked risk, or empty.")
+    risk_id: int | None
     expires_at: datetime
     created_by: str
     build_lead_signed_by: str

@@ -44,6 +44,7 @@ from prodops.audit.services import record
 from prodops.catalog.models import Product
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
+from prodops.core.errors import InvalidInput, PermissionDenied
 from prodops.core.signals import notify_facts_changed
 from prodops.core.tasks import enqueue_on_commit
 from prodops.notifications.services import both_leads, notify, team_members
@@ -58,6 +59,7 @@ from prodops.readiness.models import (
 )
 from prodops.readiness.rules import CompiledStandard, Result, RuleError
 from prodops.readiness.spec import StandardSpec, dump
+from prodops.risks.models import Risk
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +69,11 @@ SMALL_BATCH = 20  # up to this many products, _persist reads whole stored rows a
 CHUNK = 2000  # products per batch: well under SQLite's limit on query parameters
 
 
-class ReadinessError(ValueError):
+class ReadinessError(InvalidInput):
     """Bad input to a readiness service; ``field`` names the offending field."""
 
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
-
-class NotAllowed(PermissionError):
+class NotAllowed(PermissionDenied):
     """The actor may not do this (e.g. sign a waiver without being one of the leads)."""
 
 
@@ -122,15 +119,9 @@ def parse_standard_spec(data: Any) -> StandardSpec:
 
 
 def placeholder_values() -> dict[str, set[str]]:
-    """Known values of fact-name placeholders, so a misspelt name is refused at apply
-    time: ``<kind>`` is a document kind of the knowledge app (when installed)."""
-    values: dict[str, set[str]] = {}
-    try:
-        from prodops.knowledge.models import doc_kinds
-    except ImportError:  # pragma: no cover - the knowledge app is optional
-        return values
-    values["kind"] = set(doc_kinds())
-    return values
+    """Known values of fact-name placeholders (``<kind>``: the knowledge app's document
+    kinds), registered by the apps that own them (``core.facts.register_placeholder``)."""
+    return fact_registry.placeholder_values()
 
 
 def _fact_source(description: str) -> str:
@@ -985,6 +976,26 @@ def _sign(waiver: Waiver, *, actor: Actor, roles: set[str], override: bool, now:
     return signed
 
 
+_RISK_REF = re.compile(r"^\s*(?:RISK[-\s#]*)?(\d{1,18})\s*$", re.IGNORECASE)
+
+
+def risk_of(*, product: Product, ref: int | str | None) -> Risk | None:
+    """The risk of the product's register that ``ref`` names (``RISK-12``, ``12``), None
+    for no reference; InvalidInput (field ``risk``) for anything else, so a waiver never
+    names a risk that does not exist."""
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return None
+    match = _RISK_REF.match(str(ref))
+    if match is None or isinstance(ref, bool):
+        raise ReadinessError(f"{ref!r} is not a risk reference such as RISK-12", field="risk")
+    risk = Risk.objects.filter(pk=int(match.group(1)), product=product).first()
+    if risk is None:
+        raise ReadinessError(
+            f"no risk RISK-{int(match.group(1))} in the register of {product.slug}", field="risk"
+        )
+    return risk
+
+
 def create_waiver(
     *,
     actor: Actor,
@@ -992,7 +1003,7 @@ def create_waiver(
     criterion_id: str,
     reason: str,
     expires_at: datetime,
-    risk: str = "",
+    risk: int | str | None = None,
     now: datetime | None = None,
 ) -> Waiver:
     """Propose a waiver of one criterion until ``expires_at`` (at most
@@ -1014,11 +1025,12 @@ def create_waiver(
     roles = lead_roles(actor=actor, product=product)
     if not roles and not is_admin(actor):
         raise NotAllowed(f"only the build lead or the run lead of {product.slug} may propose a waiver")
+    linked = risk_of(product=product, ref=risk)
     waiver = Waiver(
         product=product,
         criterion=criterion_id,
         reason=reason.strip(),
-        risk=risk,
+        risk=linked,
         expires_at=expires_at,
         created_by=actor.label,
         created_at=now,
@@ -1034,6 +1046,7 @@ def create_waiver(
         changes={
             "criterion": [None, criterion_id],
             "expires_at": [None, expires_at.isoformat()],
+            "risk": [None, linked.ref if linked else None],
             "signed": [None, sorted(roles)],
         },
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -13,7 +12,6 @@ from ninja import Router
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.pagination import MAX_LIMIT, Envelope, paginate
-from prodops.knowledge.api import invalid
 from prodops.risks import services
 from prodops.risks.models import KnownError, Risk
 from prodops.risks.schemas import (
@@ -77,11 +75,8 @@ def create_risk(request: HttpRequest, slug: str, payload: RiskIn) -> tuple[int, 
     product = get_object_or_404(Product, slug=slug)
     data = payload.dict()
     data["owner_email"] = data.pop("owner")
-    try:
-        with transaction.atomic():
-            risk = services.create_risk(actor=_actor(request), product=product, **data)
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        risk = services.create_risk(actor=_actor(request), product=product, **data)
     return 201, risk_out(risk)
 
 
@@ -96,11 +91,8 @@ def update_risk(request: HttpRequest, risk_id: int, payload: RiskPatch) -> dict[
     changes = payload.dict(exclude_unset=True)
     if "owner" in changes:
         changes["owner_email"] = changes.pop("owner")
-    try:
-        with transaction.atomic():
-            services.update_risk(actor=_actor(request), risk=risk, **changes)
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        services.update_risk(actor=_actor(request), risk=risk, **changes)
     risk.refresh_from_db()
     return risk_out(risk)
 
@@ -123,11 +115,8 @@ def list_known_errors(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 @router.post("/products/{slug}/known-errors", response={201: KnownErrorOut}, summary="Record a known error")
 def create_known_error(request: HttpRequest, slug: str, payload: KnownErrorIn) -> tuple[int, dict[str, Any]]:
     product = get_object_or_404(Product, slug=slug)
-    try:
-        with transaction.atomic():
-            ke = services.create_known_error(actor=_actor(request), product=product, **payload.dict())
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        ke = services.create_known_error(actor=_actor(request), product=product, **payload.dict())
     return 201, known_error_out(ke)
 
 
@@ -147,13 +136,10 @@ def search_known_errors(request: HttpRequest, q: str, product: str | None = None
 @router.patch("/known-errors/{ke_id}", response=KnownErrorOut, summary="Change a known error")
 def update_known_error(request: HttpRequest, ke_id: int, payload: KnownErrorPatch) -> dict[str, Any]:
     ke = get_object_or_404(KnownError.objects.select_related("product"), id=ke_id)
-    try:
-        with transaction.atomic():
-            services.update_known_error(
-                actor=_actor(request), known_error=ke, **payload.dict(exclude_unset=True)
-            )
-    except DjangoValidationError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        services.update_known_error(
+            actor=_actor(request), known_error=ke, **payload.dict(exclude_unset=True)
+        )
     ke.refresh_from_db()
     return known_error_out(ke)
 

@@ -1,7 +1,7 @@
 """The risk register and the known-error database: validated, audited writes, and
 ranked search.
 
-Bad input raises ``django.core.exceptions.ValidationError`` with a message per field;
+Bad input raises ``prodops.core.errors.InvalidInput`` naming the field;
 nothing is saved. The shell owns the transaction.
 """
 
@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from prodops.audit.services import diff, record
 from prodops.catalog.models import Product
+from prodops.catalog.services import person_by_email
 from prodops.core.actors import Actor
+from prodops.core.errors import InvalidInput, Refused, invalid_from
 from prodops.core.signals import notify_facts_changed
-from prodops.knowledge.services import person_by_email
 from prodops.risks import search as fulltext
 from prodops.risks.models import KnownError, Risk
 
@@ -41,7 +41,17 @@ def _risk_state(risk: Risk) -> dict[str, Any]:
 
 def _clean_risk(risk: Risk) -> None:
     # score is derived; full_clean would complain it is empty on a new risk.
-    risk.full_clean(exclude=["score"])
+    try:
+        risk.full_clean(exclude=["score"])
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+
+
+def _full_clean(obj: Any) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
 
 
 def create_risk(
@@ -91,7 +101,7 @@ def update_risk(*, actor: Actor, risk: Risk, **changes: Any) -> bool:
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError({name: ["Not a field of a risk."] for name in sorted(unknown)})
+        raise InvalidInput("Not a field of a risk.", field=sorted(unknown)[0])
     before = _risk_state(risk)
     for name, value in changes.items():
         if name == "owner_email":
@@ -113,7 +123,11 @@ def update_risk(*, actor: Actor, risk: Risk, **changes: Any) -> bool:
 def delete_risk(*, actor: Actor, risk: Risk) -> None:
     product = risk.product
     record(actor=actor, action="risk.delete", obj=risk, product=product, changes=_risk_state(risk))
-    risk.delete()
+    try:
+        risk.delete()
+    except ProtectedError:
+        # A waiver accepted this risk: the register keeps it as the waiver's evidence.
+        raise Refused(f"{risk.ref} is linked to a waiver; close it instead of deleting it") from None
     notify_facts_changed([product.id])
 
 
@@ -151,7 +165,7 @@ def create_known_error(
         defect_id=(defect_id or "").strip(),
         status=status,
     )
-    ke.full_clean()
+    _full_clean(ke)
     ke.save()
     record(actor=actor, action="known_error.create", obj=ke, product=product, changes=_ke_state(ke))
     notify_facts_changed([product.id])
@@ -162,14 +176,14 @@ def update_known_error(*, actor: Actor, known_error: KnownError, **changes: Any)
     allowed = {"title", "symptom", "cause", "workaround", "defect_id", "status"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError({name: ["Not a field of a known error."] for name in sorted(unknown)})
+        raise InvalidInput("Not a field of a known error.", field=sorted(unknown)[0])
     before = _ke_state(known_error)
     for name, value in changes.items():
         setattr(known_error, name, (value or "").strip() if name != "cause" else (value or ""))
     delta = diff(before, _ke_state(known_error))
     if not delta:
         return False
-    known_error.full_clean()
+    _full_clean(known_error)
     known_error.save()
     record(
         actor=actor, action="known_error.update", obj=known_error, product=known_error.product, changes=delta
@@ -202,16 +216,9 @@ def search_known_errors(
 
 
 def waivers_relying_on(risk: Risk, *, active_only: bool = True) -> list[Any]:
-    """The readiness waivers that cite this risk (by ``RISK-<id>`` or the bare id), so an
-    accepted risk shows which gate exceptions depend on it. Empty when the readiness app
-    is not installed."""
-    try:
-        waiver_model = apps.get_model("readiness", "Waiver")
-    except LookupError:
-        return []
-    qs = waiver_model.objects.filter(product_id=risk.product_id).filter(
-        Q(risk__iexact=risk.ref) | Q(risk=str(risk.pk))
-    )
+    """The readiness waivers that accept this risk (linked to it), so an accepted risk
+    shows which gate exceptions depend on it."""
+    qs = risk.waivers.all()  # the reverse of readiness.Waiver.risk: no import of readiness
     if active_only:
         qs = qs.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
     return list(qs.order_by("expires_at"))

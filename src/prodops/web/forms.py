@@ -158,7 +158,10 @@ class WaiverForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), help_text="Why the risk is acceptable."
     )
     risk = forms.CharField(
-        label="Linked risk", required=False, max_length=200, help_text="e.g. RISK-12 or a URL."
+        label="Linked risk",
+        required=False,
+        max_length=200,
+        help_text="The risk this waiver accepts: RISK-<id> of this product's risk register.",
     )
     expires = forms.DateField(
         label="Expires on",

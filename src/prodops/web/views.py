@@ -18,9 +18,11 @@ from prodops.accounts import policy
 from prodops.accounts.roles import can_contribute, can_edit_catalog, can_sign, products_for
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
+from prodops.core import errors as core_errors
 from prodops.core.actors import Actor
+from prodops.core.errors import ProdOpsError
 from prodops.web import gates, integrations, sections, views_evidence
-from prodops.web.errors import mark_errors
+from prodops.web.errors import add_service_error, mark_errors
 from prodops.web.forms import PortfolioFilterForm, ProductForm
 
 BOARD_TILES = 8
@@ -258,8 +260,11 @@ def section_add(request: HttpRequest, slug: str, section: str) -> HttpResponse:
             try:
                 with transaction.atomic():
                     spec.create(actor=_actor(request), product=product, data=form.cleaned_data)
-            except ValidationError as exc:
-                _add_validation_errors(form, exc)
+            except (ValidationError, ProdOpsError) as exc:
+                if isinstance(exc, core_errors.PermissionDenied):
+                    raise PermissionDenied(exc.message) from exc
+                # services name their input ("owner"); the section forms say "owner_email"
+                add_service_error(form, exc, aliases={"owner": "owner_email", "trainer": "trainer_email"})
             else:
                 if not htmx:
                     messages.success(request, f"Added to {spec.title.lower()}.")
@@ -299,9 +304,3 @@ def _render_section(
     return render(request, template, context, status=status)
 
 
-def _add_validation_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
