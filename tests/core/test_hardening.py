@@ -137,7 +137,7 @@ def test_an_existing_open_data_directory_is_tightened(tmp_path):
 
 def test_each_served_instance_has_its_own_control_socket(settings, tmp_path):
     """Audit O1: every `prodops serve` used gunicorn's one ~/.gunicorn/gunicorn.ctl."""
-    from prodops.core.management.commands.serve import control_socket
+    from prodops.web.management.commands.serve import control_socket
 
     settings.DATA_DIR = tmp_path
     first, second = control_socket("127.0.0.1", 8000), control_socket("127.0.0.1", 8011)
