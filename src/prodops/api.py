@@ -9,15 +9,14 @@ from typing import Any
 import pydantic
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.params.models import QueryModel
 
 from prodops.accounts.auth import api_auth
-from prodops.core.api_errors import StrictParser
+from prodops.core.api_errors import ProdOpsNinjaAPI, StrictParser
 from prodops.core.errors import InvalidInput, ProdOpsError, StaleVersion
 
-api = NinjaAPI(
+api = ProdOpsNinjaAPI(
     title="ProdOps API",
     version="1",
     description=(

@@ -23,12 +23,12 @@ def normalise(username: str) -> str:
     return unicodedata.normalize("NFKC", username or "").strip().casefold()
 
 
-def client_ip(request: HttpRequest | None) -> str:
-    """The address the connection came from. A proxy in front must set REMOTE_ADDR
-    (gunicorn's --forwarded-allow-ips), never a header a client could forge."""
-    if request is None:
-        return "unknown"
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address the connection came from, or None when there is none (a request made
+    in code). A proxy in front must set REMOTE_ADDR (gunicorn's --forwarded-allow-ips),
+    never a header a client could forge."""
+    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    return str(address) if address else None
 
 
 def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
@@ -48,7 +48,7 @@ def reset_allowed(*, email: str, request: HttpRequest) -> bool:
     now = timezone.now()
     since = now - timedelta(hours=1)
     key = hashlib.sha256(normalise(email).encode()).hexdigest()
-    ip = client_ip(request)
+    ip = client_ip(request) or ""
     recent = PasswordResetRequest.objects.filter(at__gte=since)
     allowed = recent.filter(email_key=key).count() < limit and recent.filter(ip=ip).count() < 3 * limit
     PasswordResetRequest.objects.create(email_key=key, ip=ip[:45], at=now, sent=allowed)

@@ -21,7 +21,7 @@ from prodops.core.validation import loads_json
 from prodops.events import services
 from prodops.events.formats import LineError, parse_rows, read_ndjson
 from prodops.events.integrations import get_parser
-from prodops.events.schemas import DeliveryOut, ErrorOut, IngestOut, RefusedOut, UnmappedListOut
+from prodops.events.schemas import ErrorOut, IngestOut, RefusedOut, UnmappedListOut, WebhookDeliveryOut
 
 router = Router(tags=["events"])
 
@@ -89,7 +89,7 @@ def list_unmapped(request: HttpRequest, kind: str | None = None, limit: int = 10
 @router.post(
     "/webhooks/{source}",
     auth=None,
-    response={200: DeliveryOut, 202: DeliveryOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: WebhookDeliveryOut, 202: WebhookDeliveryOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Receive a webhook (GitHub, GitLab, PagerDuty, Opsgenie)",
 )
 def webhook(request: HttpRequest, source: str) -> tuple[int, dict[str, Any]]:

@@ -22,7 +22,7 @@ class IngestOut(Schema):
     counts: dict[str, int]
 
 
-class DeliveryOut(Schema):
+class WebhookDeliveryOut(Schema):
     delivery: str
     event: str
     duplicate: bool

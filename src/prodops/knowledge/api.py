@@ -19,10 +19,10 @@ from prodops.knowledge.schemas import (
     DocumentIn,
     DocumentOut,
     DocumentPatch,
-    EstimateIn,
-    EstimateOut,
     SignoffIn,
     SignoffOut,
+    SupportEstimateIn,
+    SupportEstimateOut,
     TrainingIn,
     TrainingOut,
 )
@@ -185,16 +185,16 @@ def withdraw_support(request: HttpRequest, slug: str, payload: SignoffIn) -> dic
     return signoff_out(signoff)
 
 
-@router.get("/products/{slug}/support-estimate", response={200: EstimateOut, 404: None})
+@router.get("/products/{slug}/support-estimate", response={200: SupportEstimateOut, 404: None})
 def get_estimate(request: HttpRequest, slug: str) -> Any:
     estimate = get_object_or_404(SupportEstimate, product__slug=slug)
     return {"hours_per_week": estimate.hours_per_week, "basis": estimate.basis}
 
 
 @router.put(
-    "/products/{slug}/support-estimate", response=EstimateOut, summary="Set the expected support load"
+    "/products/{slug}/support-estimate", response=SupportEstimateOut, summary="Set the expected support load"
 )
-def put_estimate(request: HttpRequest, slug: str, payload: EstimateIn) -> dict[str, Any]:
+def put_estimate(request: HttpRequest, slug: str, payload: SupportEstimateIn) -> dict[str, Any]:
     product = _product(slug)
     with transaction.atomic():
         estimate = services.set_support_estimate(

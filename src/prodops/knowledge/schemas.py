@@ -67,11 +67,11 @@ class SignoffOut(Schema):
     active: bool
 
 
-class EstimateIn(Schema):
+class SupportEstimateIn(Schema):
     hours_per_week: float
     basis: str = ""
 
 
-class EstimateOut(Schema):
+class SupportEstimateOut(Schema):
     hours_per_week: float
     basis: str
