@@ -4,8 +4,10 @@
     .venv/bin/python docs/screenshots.py [OUTPUT_DIR]     (default: docs/screenshots)
 
 Loads the demo into a temporary SQLite database, serves it with `prodops serve` on a free
-port, signs in with Debian's Chromium (headless, through Playwright) and saves the
-portfolio dashboard, a product page and its gate checklist, each at 1280 px and 390 px.
+port, signs in with Debian's Chromium (headless, through Playwright) and saves every page
+of the web application (PAGES below: the portfolio, a product page and its gate
+checklist, the evidence forms, a document, people, teams, team load, waiting on me, the
+other apps' pages, the error pages), each at 1280 px and 390 px.
 """
 
 from __future__ import annotations
@@ -54,15 +56,69 @@ call_command("migrate", interactive=False, verbosity=0)
 load_demo(seed=42, today=timezone.localdate(), log=lambda *a: None)
 from prodops.readiness.services import evaluate_products
 evaluate_products()
-get_user_model().objects.create_superuser("shots", "shots@example.com", {PASSWORD!r})
 # The most telling product page: one in build or pilot with the most documents.
 from django.db.models import Count
+from prodops.knowledge.models import Document
+from prodops.catalog.models import Team
 p = (Product.objects.filter(stage__in=["build", "pilot"]).annotate(n=Count("documents"))
      .order_by("-n", "slug").first() or Product.objects.first())
-print(p.slug if p else "")
+docs = Document.objects.filter(product=p)
+doc = docs.exclude(body="").first() or docs.first()
+team = Team.objects.order_by("slug").first()
+# Signed in as the product's run lead (an admin too, so every page opens): "waiting on
+# me" then shows what a run lead sees.
+email = p.run_lead.email if p else "shots@example.com"
+get_user_model().objects.create_superuser("shots", email, {PASSWORD!r})
+print(" ".join([p.slug if p else "", str(doc.pk if doc else ""), team.slug if team else ""]))
 """
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+
+def pages(slug: str, doc: str, team: str) -> list[tuple[str, str]]:
+    """(name, path) of every page to photograph."""
+    product = f"/products/{slug}"
+    found = [
+        ("dashboard", "/"),
+        ("product", f"{product}/"),
+        ("waiting", "/waiting/"),
+        ("people", "/people/"),
+        ("teams", "/teams/"),
+        ("team-load", "/team-load/"),
+        ("known-errors", "/known-errors/"),
+        ("standards", "/standards/"),
+        ("facts", "/facts/"),
+        ("activity", "/activity/"),
+        ("product-new", "/products/new/"),
+        ("product-edit", f"{product}/edit/"),
+        ("form-training", f"{product}/evidence/training/"),
+        ("form-slo", f"{product}/evidence/slo/"),
+        ("form-link", f"{product}/evidence/link/"),
+        ("form-oncall", f"{product}/evidence/oncall/"),
+        ("form-stakeholder", f"{product}/evidence/stakeholder/"),
+        ("form-go-live", f"{product}/evidence/go-live/"),
+        ("form-warranty", f"{product}/evidence/warranty/"),
+        ("form-support-estimate", f"{product}/evidence/support-estimate/"),
+        ("form-document-new", f"{product}/evidence/document/?kind=runbook"),
+        ("person-new", "/people/new/"),
+        ("team-new", "/teams/new/"),
+        ("readiness-trend", f"{product}/trend/"),
+        ("warranty", f"{product}/warranty/"),
+        ("notifications", "/notifications/"),
+        ("playbooks", "/playbooks/"),
+        ("campaigns", "/campaigns/"),
+        ("improvement", "/improvement/"),
+        ("account", "/accounts/"),
+        ("not-found", "/no-such-page/"),
+    ]
+    if doc:
+        found += [
+            ("document", f"{product}/documents/{doc}/"),
+            ("form-document-edit", f"{product}/evidence/document/{doc}/"),
+        ]
+    if team:
+        found.append(("team-edit", f"/teams/{team}/edit/"))
+    return found
 
 
 def main() -> int:
@@ -76,7 +132,7 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "prodops.settings",
         "PYTHONPATH": str(ROOT / "src"),
     }
-    slug = prepare(env)
+    slug, doc, team = ([*prepare(env).split(" "), "", ""])[:3]
     if not slug:
         print("The demo has no products; nothing to photograph.", file=sys.stderr)
         return 1
@@ -106,11 +162,19 @@ def main() -> int:
                 page.get_by_label("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_url(f"{base}/")
-                page.screenshot(path=out_dir / f"dashboard-{label}.png", full_page=True)
+                for name, path in pages(slug, doc, team):
+                    page.goto(path)
+                    page.wait_for_load_state("networkidle")
+                    page.screenshot(path=out_dir / f"{name}-{label}.png", full_page=True)
                 page.goto(f"/products/{slug}/")
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=out_dir / f"product-{label}.png", full_page=True)
                 page.locator("#checklist").screenshot(path=out_dir / f"checklist-{label}.png")
+                # a refused form, showing its errors beside the fields
+                page.goto(f"/products/{slug}/evidence/slo/")
+                page.get_by_label("Objective (%)").fill("250")
+                page.get_by_role("button", name="Save").click()
+                page.locator(".errorlist").first.wait_for()
+                page.screenshot(path=out_dir / f"form-error-{label}.png", full_page=True)
                 page.close()
             browser.close()
     finally:

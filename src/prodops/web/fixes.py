@@ -162,7 +162,7 @@ def fix_for(product: Product, facts: tuple[str, ...]) -> list[Fix]:
             continue
         seen.add((target.label, placeholder))
         if target.source:
-            out.append(Fix(target.label, source=target.source))
+            out.append(Fix(target.label, source=target.source.replace("SLUG", product.slug)))
         elif target.form:
             url = reverse("web:evidence", args=[product.slug, target.form])
             label = target.label
