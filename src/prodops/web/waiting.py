@@ -66,7 +66,7 @@ def _lead_roles(email: str, product: Any) -> set[str]:
 
 
 def waiting_for(email: str, *, now: datetime | None = None) -> Waiting:
-    from prodops.catalog.models import Product
+    from prodops.catalog.models import DEFAULT_STAGES, Product
     from prodops.knowledge.models import Document, SupportSignoff, stale_before
     from prodops.lifecycle.models import Transition
     from prodops.readiness.models import Attestation, ProductEvaluation, Waiver
@@ -124,6 +124,8 @@ def waiting_for(email: str, *, now: datetime | None = None) -> Waiting:
     }
     for pid, evaluation in evaluations.items():
         product = led[pid]
+        if evaluation.next_gate == DEFAULT_STAGES[-1]:
+            continue  # retirement is a decision, not a gate anyone is waiting to pass
         roles = _lead_roles(email, product)
         try:
             standard = get_standard(product.standard)
