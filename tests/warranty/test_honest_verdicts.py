@@ -207,3 +207,30 @@ def test_no_counted_failure_meets_the_exit_only_with_enough_observation(db, make
     # day, below 1/14 only after about 42 days.
     assert not services.assess_product(product=p, now=_at(30)).exit_met
     assert services.assess_product(product=p, now=_at(50)).exit_met
+
+
+def test_jm_intensity_is_drawn_as_steps():
+    from prodops.warranty import chart
+
+    data = srgm.FailureTimes.of(DAYS * 4, 250.0)
+    fit = srgm.fit("jm", data)
+    drawing = chart.build(
+        go_live=GO_LIVE,
+        failure_days=list(DAYS * 4),
+        days_in=250.0,
+        proposed_days=300.0,
+        threshold_per_day=1 / 14,
+        per_days=14.0,
+        per_label="1 per 14d",
+        fit=fit,
+        forecast=srgm.forecast(fit, threshold=1 / 14, horizon=14),
+    )
+    points = [tuple(map(float, p.split(","))) for p in drawing.intensity_past.split()]
+    ys = {round(y, 1) for _, y in points}
+    # One level per failure interval (26 failures: 27 levels, some may share a pixel row),
+    # joined by vertical segments at each failure time: not a flat line.
+    assert len(ys) > 20
+    from itertools import pairwise
+
+    verticals = sum(1 for (x1, y1), (x2, y2) in pairwise(points) if x1 == x2 and y1 != y2)
+    assert verticals >= 20
