@@ -154,3 +154,10 @@ def test_a_bulk_body_beyond_djangos_default_is_read(admin, settings):
     assert len(body) > 4_000_000
     response = admin.post("/api/v1/events/bulk", data=body, content_type="application/x-ndjson")
     assert response.status_code == 201, response.content[:300]
+
+
+@pytest.mark.parametrize("path", ["/known-errors/?q=a%00b", "/products/a%00b/", "/?tag=x%00"])
+def test_a_nul_byte_in_a_web_url_is_a_400(admin, django_user_model, path):
+    client = Client()
+    client.force_login(django_user_model.objects.get(username="root"))
+    assert client.get(path).status_code == 400

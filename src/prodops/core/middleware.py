@@ -3,7 +3,8 @@
 django-ninja answers JSON for what reaches an operation, but some answers are made
 before or around it: a URL no route matches (404), a method a route does not take (405),
 a body over the size limit (413, refused here before it is read), a path or query with
-a NUL byte (422, refused here: PostgreSQL cannot even compare such text), and an
+a NUL byte (422, refused here: PostgreSQL cannot even compare such text; on the web
+pages a plain 400), and an
 unhandled exception (Django's 500 page). This middleware, first in ``MIDDLEWARE``, turns
 each of them into ``{"detail": ..., "code": ...}`` so a client never has to read HTML.
 """
@@ -15,7 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 API_PREFIX = "/api/"
 
@@ -54,6 +55,8 @@ class ApiErrorsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
+            if _has_nul(request):  # the web pages: a plain 400, never a database error
+                return HttpResponseBadRequest("A NUL character is not allowed in a URL.")
             return self.get_response(request)
         refused = self._refuse(request)
         if refused is not None:
@@ -83,6 +86,12 @@ class ApiErrorsMiddleware:
             if "\x00" in name or any("\x00" in value for value in values):
                 return _invalid("query", name.replace("\x00", ""), "must not contain a NUL character")
         return None
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
+    )
 
 
 def _is_json(response: HttpResponse) -> bool:
