@@ -13,8 +13,7 @@ from prodops.campaigns import services
 from prodops.campaigns.models import Campaign
 from prodops.campaigns.schemas import CampaignIn
 from prodops.core.actors import Actor
-from prodops.core.pagination import Envelope, paginate
-from prodops.playbooks.api import Mapped
+from prodops.core.pagination import Envelope, Mapped, paginate
 
 router = Router(tags=["campaigns"])
 

@@ -11,26 +11,12 @@ from ninja import Router
 from prodops.catalog.models import Person, Product, Team
 from prodops.core.actors import Actor
 from prodops.core.errors import NotFound
-from prodops.core.pagination import Envelope, paginate
+from prodops.core.pagination import Envelope, Mapped, paginate
 from prodops.playbooks import services
 from prodops.playbooks.models import Playbook, Run
 from prodops.playbooks.schemas import DoneIn, PlaybookIn, RunIn, SkipIn
 
 router = Router(tags=["playbooks"])
-
-
-class Mapped:
-    """A queryset seen through ``fn``, sliced lazily: the envelope counts it and turns
-    only the page it returns into dicts."""
-
-    def __init__(self, queryset: Any, fn: Any) -> None:
-        self.queryset, self.fn = queryset, fn
-
-    def __len__(self) -> int:
-        return int(self.queryset.count())
-
-    def __getitem__(self, page: slice) -> list[Any]:
-        return [self.fn(obj) for obj in self.queryset[page]]
 
 
 def _actor(request: HttpRequest) -> Actor:
