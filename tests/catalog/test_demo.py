@@ -50,6 +50,11 @@ def test_stakeholders_cover_every_function_and_writes_are_audited(seeded):
 
 
 def test_slugs_other_seeders_rely_on_stay(seeded):
-    assert {"payments-api", "checkout-web", "loyalty-app", "fraud-scoring", "store-locator"} <= set(
-        Product.objects.values_list("slug", flat=True)
-    )
+    assert {
+        "payments-api",
+        "checkout-web",
+        "loyalty-app",
+        "fraud-scoring",
+        "store-locator",
+        "order-management",
+    } <= set(Product.objects.values_list("slug", flat=True))

@@ -50,10 +50,21 @@ def _make(make_product, make_person):
     from prodops.catalog.models import Team
 
     team = Team.objects.create(slug="payments-support", name="Payments support", kind="run")
-    make_product("payments-api", tier=1, stage="build", tags=["payments", "pci"], run_team=team,
-                 description="Takes the money")
-    make_product("ledger", tier=2, stage="operate", tags=["finance"],
-                 run_lead=make_person("carol@example.com", "Carol"))
+    make_product(
+        "payments-api",
+        tier=1,
+        stage="build",
+        tags=["payments", "pci"],
+        run_team=team,
+        description="Takes the money",
+    )
+    make_product(
+        "ledger",
+        tier=2,
+        stage="operate",
+        tags=["finance"],
+        run_lead=make_person("carol@example.com", "Carol"),
+    )
     make_product("checkout-web", tier=1, stage="pilot", tags=["payments"], name="Checkout web")
 
 

@@ -309,3 +309,18 @@ def test_facts_command_prints_a_products_values(db, make_product, run_team, prod
     assert code == 0 and "handback.triggered" in out and "true" in out
     code, _, err = prodops("facts", "--product", "nope")
     assert code == 2 and "nope" in err
+
+
+def test_dashboard_shows_the_flag_until_the_leads_decide(db, make_product, run_team, people, client):
+    product = _operate(make_product, "busy", run_team)
+    _pages(product, per_shift=3, days=40, end=NOW + timedelta(days=8))
+    check = jobs()["handback.check"].func
+    check(NOW)
+    check(NOW + timedelta(days=7))
+    client.force_login(people["bob"].user)
+    page = client.get("/").content.decode()
+    assert "Flagged for handback" in page and "handback proposed" in page and "Busy" in page
+    proposal = Transition.objects.get(product=product)
+    lifecycle.reject_transition(actor=people["bob"], transition=proposal, reason="fix ships Monday")
+    page = client.get("/").content.decode()
+    assert "handback proposed" not in page

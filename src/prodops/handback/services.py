@@ -231,9 +231,14 @@ def check_all(*, now: datetime) -> dict[str, int]:
     return counts
 
 
-def flagged(product_ids: Sequence[int] | None = None) -> dict[int, Watch]:
-    """Products with a handback proposal awaiting both leads (shown flagged)."""
-    qs = Watch.objects.filter(proposal__status=Transition.Status.PENDING).select_related("proposal")
+def flagged(product_ids: Sequence[int] | None = None, *, products: Any = None) -> dict[int, Watch]:
+    """Products with a handback proposal awaiting both leads (shown flagged); optionally
+    only those ids, or those of a product queryset (the dashboard's filtered portfolio)."""
+    qs = Watch.objects.filter(proposal__status=Transition.Status.PENDING).select_related(
+        "proposal", "product"
+    )
     if product_ids is not None:
         qs = qs.filter(product_id__in_ids=list(product_ids))
+    if products is not None:
+        qs = qs.filter(product__in=products.order_by().values("pk"))
     return {w.product_id: w for w in qs}

@@ -21,6 +21,7 @@ from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core import errors as core_errors
 from prodops.core.actors import Actor
 from prodops.core.errors import ProdOpsError
+from prodops.handback.services import flagged
 from prodops.web import gates, integrations, sections, views_evidence
 from prodops.web.errors import add_service_error, mark_errors
 from prodops.web.forms import PortfolioFilterForm, ProductForm
@@ -85,6 +86,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context["blocked_count"], context["blocked"] = integrations.blocked_gates(qs, limit=10)
     context["expiring_waivers"] = integrations.expiring_waivers(qs, now=now, within_days=14, limit=10)
     context["warranties_ending"] = integrations.warranties_ending(qs, now=now)
+    handback = flagged(products=qs)
+    context["handback"] = sorted(handback.values(), key=lambda w: w.product.name)
+    context["handback_flags"] = set(handback)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "portfolio":
         return render(request, "web/partials/portfolio.html", context)
     return render(request, "web/home.html", context)
