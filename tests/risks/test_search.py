@@ -98,3 +98,31 @@ def test_search_page(catalogue, client, django_user_model):
     assert page.index("Checkout timeout") < page.index("Slow reports")
     assert "Ledger payments timeout" not in page
     assert "No product with slug" in client.get(url, {"q": "timeout", "product": "nope"}).content.decode()
+
+
+def test_the_known_errors_page_lists_and_filters_without_a_search(catalogue, client, django_user_model):
+    from prodops.risks.models import KnownError
+
+    KnownError.objects.filter(pk=catalogue["partial"].pk).update(status="resolved")
+    client.force_login(django_user_model.objects.create_user(username="carol", email="carol@example.com"))
+
+    def titles(**params):
+        page = client.get("/known-errors/", params).content.decode()
+        return sorted(
+            t
+            for t in ("Checkout timeout", "Slow reports", "Login loop", "Ledger payments timeout")
+            if t in page
+        )
+
+    assert titles() == ["Checkout timeout", "Ledger payments timeout", "Login loop", "Slow reports"]
+    assert titles(product="ledger") == ["Ledger payments timeout"]
+    assert titles(status="resolved") == ["Slow reports"]
+    assert titles(workaround="without") == ["Ledger payments timeout", "Slow reports"]
+    assert titles(product="payments-api", status="open", workaround="with") == [
+        "Checkout timeout",
+        "Login loop",
+    ]
+    # the filters apply to a search too; product names link to their product
+    assert titles(q="timeout", workaround="without") == ["Ledger payments timeout"]
+    page = client.get("/known-errors/", {"product": "ledger"}).content.decode()
+    assert 'href="/products/ledger/#section-known-errors"' in page

@@ -251,6 +251,7 @@ def test_no_serious_accessibility_violation(page, live_server, personas, sign_in
         "/people/",
         "/teams/",
         "/team-load/",
+        "/known-errors/",
     ):
         page.goto(path)
         page.wait_for_load_state("networkidle")

@@ -137,9 +137,7 @@ def search_known_errors(request: HttpRequest, q: str, product: str | None = None
 def update_known_error(request: HttpRequest, ke_id: int, payload: KnownErrorPatch) -> dict[str, Any]:
     ke = get_object_or_404(KnownError.objects.select_related("product"), id=ke_id)
     with transaction.atomic():
-        services.update_known_error(
-            actor=_actor(request), known_error=ke, **payload.dict(exclude_unset=True)
-        )
+        services.update_known_error(actor=_actor(request), known_error=ke, **payload.dict(exclude_unset=True))
     ke.refresh_from_db()
     return known_error_out(ke)
 

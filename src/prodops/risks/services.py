@@ -222,3 +222,18 @@ def waivers_relying_on(risk: Risk, *, active_only: bool = True) -> list[Any]:
     if active_only:
         qs = qs.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
     return list(qs.order_by("expires_at"))
+
+
+def list_known_errors(*, product: Product | None = None, status: str = "", workaround: str = "") -> Any:
+    """Known errors for browsing, newest first: of one product or all, by status
+    (``open``/``resolved``) and with or without a workaround (``with``/``without``)."""
+    qs = KnownError.objects.select_related("product")
+    if product is not None:
+        qs = qs.filter(product=product)
+    if status in KnownError.Status.values:
+        qs = qs.filter(status=status)
+    if workaround == "with":
+        qs = qs.exclude(workaround="")
+    elif workaround == "without":
+        qs = qs.filter(workaround="")
+    return qs.order_by("-id")
