@@ -4,6 +4,8 @@ apply to both."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +26,7 @@ def search(request: HttpRequest) -> HttpResponse:
     workaround = request.GET.get("workaround", "").strip()
     product = Product.objects.filter(slug=slug).first() if slug else None
     error = f"No product with slug {slug!r}; searching every product." if slug and product is None else ""
-    context = {
+    context: dict[str, Any] = {
         "q": text,
         "product": product,
         "status": status,
