@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import CharField, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast
 
 from prodops.accounts import policy
 from prodops.audit.services import record
@@ -93,7 +94,9 @@ def assess(product_ids: Sequence[int], now: datetime) -> dict[int, Assessment]:
             .values_list(*columns)
         )
 
-    no_minutes = Value(None, FloatField())
+    # A typed NULL: PostgreSQL types an untyped NULL in a UNION's first branch as text and
+    # then refuses the tickets' double precision column in the same position.
+    no_minutes = Cast(Value(None), FloatField())
     union = rows(Incident, "i", "opened_at", "resolved_at", no_minutes).union(
         rows(Page, "p", "triggered_at", "resolved_at", no_minutes),
         rows(Ticket, "t", "opened_at", "closed_at", F("handle_minutes")),
