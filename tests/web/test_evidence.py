@@ -140,9 +140,29 @@ def test_documents_edit_mark_reviewed_archive_and_inline_markdown(alice, product
     assert r.status_code == 302
     doc.refresh_from_db()
     assert doc.title == "Payments runbook"
+    from django.utils import timezone
+
+    from prodops.core.facts import compute
+
+    assert compute([product.pk], timezone.now())[product.pk]["docs.runbook.count"] == 1
     assert alice.post("/products/payments-api/do/archive-document/", {"pk": doc.pk}).status_code == 302
+    # archived: out of the lists and the facts, kept for the record
     assert not Document.objects.filter(pk=doc.pk).exists()
-    assert AuditEntry.objects.filter(action="document.delete", actor="alice@example.com").exists()
+    assert Document.all_objects.get(pk=doc.pk).archived_at is not None
+    assert compute([product.pk], timezone.now())[product.pk]["docs.runbook.count"] == 0
+    assert (
+        f"/products/payments-api/documents/{doc.pk}/"
+        not in alice.get("/products/payments-api/").content.decode()
+    )
+    assert AuditEntry.objects.filter(action="document.archive", actor="alice@example.com").exists()
+    # a current document may take the archived one's title again
+    assert (
+        alice.post(
+            "/products/payments-api/evidence/document/",
+            {"kind": "runbook", "title": "Payments runbook", "url": "https://wiki.example.com/pay"},
+        ).status_code
+        == 302
+    )
     # someone else's product's document is not reachable through this product
     other = services.create_document(
         actor=actor,

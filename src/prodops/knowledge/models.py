@@ -44,6 +44,13 @@ def stale_before(today: date) -> date:
     return today - timedelta(days=settings.PRODOPS_DOC_STALE_DAYS)
 
 
+class CurrentDocuments(models.Manager["Document"]):
+    """Documents not archived: what every page, fact, pack and API reads."""
+
+    def get_queryset(self) -> models.QuerySet[Document]:
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
 class Document(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=32, validators=[validate_doc_kind])
@@ -54,15 +61,27 @@ class Document(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
     reviewed = models.DateField(null=True, blank=True, help_text="When the content was last reviewed.")
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="Archived: kept for the record, no longer counted or shown."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    all_objects = models.Manager()
+    objects = CurrentDocuments()
+
     class Meta:
         ordering = ["kind", "title"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         constraints = [
-            # (kind, title) identifies a document inside a product, so config as code can
-            # apply a list of documents idempotently.
-            models.UniqueConstraint(fields=["product", "kind", "title"], name="document_unique"),
+            # (kind, title) identifies a current document inside a product, so config as
+            # code can apply a list of documents idempotently; archived ones may repeat.
+            models.UniqueConstraint(
+                fields=["product", "kind", "title"],
+                condition=models.Q(archived_at__isnull=True),
+                name="document_unique",
+            ),
         ]
         indexes = [models.Index(fields=["product", "kind"], name="document_product_kind")]
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from prodops.accounts import policy
 from prodops.audit.services import diff, record
 from prodops.catalog.models import Person, Product
 from prodops.core.actors import Actor
@@ -133,6 +134,24 @@ def delete_document(*, actor: Actor, document: Document) -> None:
     )
     document.delete()
     notify_facts_changed([product.id])
+
+
+def archive_document(*, actor: Actor, document: Document) -> Document:
+    """Archive a document: it stops counting (facts, checklist) and leaves every list,
+    but the row stays, with its content, for the record."""
+    policy.require(actor, "evidence.edit", document.product)
+    if document.archived_at is None:
+        document.archived_at = timezone.now()
+        document.save(update_fields=["archived_at", "updated_at"])
+        record(
+            actor=actor,
+            action="document.archive",
+            obj=document,
+            product=document.product,
+            changes=_document_state(document),
+        )
+        notify_facts_changed([document.product_id])
+    return document
 
 
 # --- training -------------------------------------------------------------------------

@@ -436,8 +436,8 @@ def archive_document(*, actor: Actor, product: Product, pk: int) -> str:
     from prodops.knowledge import services
 
     doc = _document(product, pk)
-    services.delete_document(actor=actor, document=doc)
-    return f"{doc.title} archived (its last content is kept in the activity log)."
+    services.archive_document(actor=actor, document=doc)
+    return f"{doc.title} archived: it no longer counts, and is kept for the record."
 
 
 def _person_of(actor: Actor) -> Any:
