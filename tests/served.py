@@ -42,6 +42,11 @@ class Server:
     base: str
     database_url: str
     setup: dict[str, Any] = field(default_factory=dict)
+    log: Path | None = None
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the server's log (tracebacks of 5xx answers), for assertion messages."""
+        return self.log.read_text()[-chars:] if self.log is not None and self.log.exists() else ""
 
     def request(
         self, method: str, path: str, token: str, body: Any = None, headers: dict[str, str] | None = None
@@ -150,7 +155,9 @@ def served(*, setup: str, workers: int = 4) -> Iterator[Server]:
                 ],
                 env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-            server = Server(base=f"http://127.0.0.1:{port}", database_url=url, setup=result)
+            server = Server(
+                base=f"http://127.0.0.1:{port}", database_url=url, setup=result, log=tmp / "server.log"
+            )
             try:
                 _wait(server, proc, tmp / "server.log")
                 yield server
@@ -162,6 +169,8 @@ def served(*, setup: str, workers: int = 4) -> Iterator[Server]:
                     proc.kill()
                     proc.wait()
                 log.close()
+                if os.environ.get("PRODOPS_SERVED_LOG"):  # keep the log for a post-mortem
+                    Path(os.environ["PRODOPS_SERVED_LOG"]).write_text((tmp / "server.log").read_text())
 
 
 def _wait(server: Server, proc: subprocess.Popen[bytes], log: Path) -> None:

@@ -101,7 +101,7 @@ def test_two_patches_with_the_same_version_one_wins(server: Server) -> None:
         loser = 412 if by_header else 409
         statuses = sorted([a.status, b.status])
         tally[(statuses[0], statuses[1])] += 1
-        assert statuses == [200, loser], (i, a, b)
+        assert statuses == [200, loser], (i, a, b, server.log_tail())
         after = server.request("GET", "/api/v1/products/edited", root).body
         assert after["version"] == version + 1
         # only the winner's change is there; the loser changed nothing
@@ -126,7 +126,7 @@ def test_both_leads_approving_at_once_execute_the_move_once(server: Server) -> N
             lambda tid=tid: server.request("POST", f"/api/v1/transitions/{tid}/approve", bob),
         )
         statuses.update(a.status for a in answers)
-        assert [a.status for a in answers] == [200, 200], (i, answers)
+        assert [a.status for a in answers] == [200, 200], (i, answers, server.log_tail())
         final = server.request("GET", f"/api/v1/transitions/{tid}", alice).body
         assert final["status"] == "executed", (i, final)
         assert sorted(a["role"] for a in final["approvals"]) == ["build_lead", "run_lead"]
@@ -153,7 +153,7 @@ def test_one_lead_approving_three_times_at_once_never_fails(server: Server) -> N
             *[lambda tid=tid: server.request("POST", f"/api/v1/transitions/{tid}/approve", alice)] * 3
         )
         statuses.update(a.status for a in answers)
-        assert all(a.status == 200 for a in answers), (i, answers)
+        assert all(a.status == 200 for a in answers), (i, answers, server.log_tail())
         final = server.request("GET", f"/api/v1/transitions/{tid}", alice).body
         assert final["status"] == "pending"
         assert [a["role"] for a in final["approvals"]] == ["build_lead"]

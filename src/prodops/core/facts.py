@@ -31,6 +31,7 @@ from typing import Any, Literal
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.lookups import In
+from django.utils.module_loading import autodiscover_modules
 
 FactType = Literal["int", "float", "bool", "string", "date", "duration", "list", "map"]
 FactValues = Mapping[int, Mapping[str, Any]]
@@ -107,8 +108,6 @@ def fact_provider(*specs: FactSpec) -> Callable[[ProviderFn], ProviderFn]:
 def providers() -> list[Provider]:
     global _discovered  # noqa: PLW0603 - the registry is process-wide by design
     if not _discovered:
-        from django.utils.module_loading import autodiscover_modules
-
         autodiscover_modules("facts")
         _discovered = True
     return list(_providers)

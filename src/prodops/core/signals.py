@@ -7,6 +7,7 @@ per product; docs/operations.md). Send it with ``transaction.on_commit`` so
 that a rolled-back write never triggers an evaluation.
 """
 
+from django.db import transaction
 from django.dispatch import Signal
 
 # kwargs: product_ids: list[int]
@@ -14,8 +15,6 @@ facts_changed = Signal()
 
 
 def notify_facts_changed(product_ids: list[int]) -> None:
-    from django.db import transaction
-
     ids = sorted(set(product_ids))
     if ids:
         transaction.on_commit(lambda: facts_changed.send(sender=None, product_ids=ids))
@@ -31,6 +30,4 @@ team_members_added = Signal()
 
 def send_on_commit(signal: Signal, **kwargs: object) -> None:
     """Send ``signal`` once the current transaction commits (never for a rolled-back write)."""
-    from django.db import transaction
-
     transaction.on_commit(lambda: signal.send(sender=None, **kwargs))

@@ -10,13 +10,12 @@ from django.utils import timezone
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.lifecycle import services
 from prodops.lifecycle.models import Approval, Transition
 from prodops.readiness.services import get_standard
 
 
 def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
-    from prodops.lifecycle import services
-
     products = list(Product.objects.select_related("build_lead", "run_lead").order_by("slug"))
     for product in products:
         stages = get_standard(product.standard).stages

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from prodops.audit.services import record
-from prodops.catalog.models import Product
+from prodops.catalog.models import Person, Product
 from prodops.core.actors import Actor
 from prodops.core.signals import notify_facts_changed, send_on_commit, transition_executed
 from prodops.lifecycle.models import Approval, Transition
@@ -44,8 +44,6 @@ def _tell(event: str, *, actor: Actor, transition: Transition, **subject: object
     recipients = [product.build_lead, product.run_lead]
     requester = getattr(transition.requested_by_user, "email", "") if transition.requested_by_user_id else ""
     if requester:
-        from prodops.catalog.models import Person
-
         recipients += list(Person.objects.filter(email__iexact=requester))
     notify(
         event=event,

@@ -38,10 +38,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from pydantic import ValidationError
 
+from prodops.audit.models import AuditEntry
 from prodops.audit.services import record
-from prodops.catalog.models import Product
+from prodops.catalog.models import Person, Product, Team
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, PermissionDenied
@@ -426,7 +428,6 @@ def _stage_entries(ids: Sequence[int], now: datetime) -> dict[int, dict[str, dat
     """When each product last entered each stage, from the audit log's ``product.stage``
     entries (written by every executed transition). A product that never moved has none,
     and then no attestation is too old for its stage."""
-    from prodops.audit.models import AuditEntry
 
     out: dict[int, dict[str, datetime]] = {}
     rows = (
@@ -886,7 +887,6 @@ def set_custom_facts(
 
 def _attest_role_holder(*, actor: Actor, product: Product, role: str) -> Any:
     """The Person who holds ``role`` on the product and is the actor, or None."""
-    from prodops.catalog.models import Person, Team
 
     email = actor.email
     if not email:
@@ -1150,7 +1150,7 @@ def request_reevaluation(*, product_ids: Sequence[int], now: datetime | None = N
     ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite ≥ 3.35) says which
     rows this transaction inserted, so exactly one writer enqueues the task even when
     many change the same product at once (the others wait on the row, then conflict)."""
-    from prodops.readiness.tasks import reevaluate  # tasks.py imports this module
+    from prodops.readiness.tasks import reevaluate  # noqa: PLC0415 - tasks.py imports this module
 
     ids = sorted({int(i) for i in product_ids})  # sorted: concurrent writers lock in one order
     if not ids:
@@ -1178,9 +1178,7 @@ def requeue_stale_reevaluations(*, older_than: timedelta, now: datetime | None =
     """A safety net: queue the task again for pending rows older than ``older_than``
     (their task failed, or was lost with a backend that enqueues after commit). A
     duplicate task finds no row and does nothing."""
-    from django_tasks_db.models import DBTaskResult
-
-    from prodops.readiness.tasks import reevaluate  # tasks.py imports this module
+    from prodops.readiness.tasks import reevaluate  # noqa: PLC0415 - tasks.py imports this module
 
     now = now or timezone.now()
     old = PendingEvaluation.objects.filter(requested_at__lt=now - older_than)
@@ -1286,8 +1284,6 @@ def warn_expiring_waivers(*, now: datetime | None = None) -> int:
 
 def attesters(product: Product, role: str) -> list[Any]:
     """The people who hold an attestation role on a product."""
-    from prodops.catalog.models import Person
-
     if role in {"build_lead", "run_lead"}:
         return [getattr(product, role)]
     if role in {"build_team", "run_team"}:

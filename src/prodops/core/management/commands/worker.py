@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
+from prodops.core.errors import InvalidInput
 from prodops.core.worker import ProdOpsWorker
 
 
@@ -30,8 +31,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, once: bool, interval: float, worker_id: str, **options: Any) -> None:
         if not (interval >= 0 and interval < 3600):
-            from prodops.core.errors import InvalidInput
-
             raise InvalidInput("--interval must be between 0 and 3600 seconds", field="interval")
         worker_id = worker_id or f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(6)}"
         worker = ProdOpsWorker(worker_id=worker_id[:64], interval=interval, once=once)
