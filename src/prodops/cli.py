@@ -62,6 +62,7 @@ SUMMARIES = {
     "playbooks": "Playbooks and their runs: list, start, show, done, skip, close",
     "report": "Write a product's handover pack as Markdown, HTML or PDF",
     "outcomes": "Customer outcomes: active users, retention, cohorts, support load, CSAT",
+    "permissions": "Who may do what: every action and rule (the text of docs/permissions.md)",
     "role": "Show or set a user's role (admin, product operations, member, viewer)",
     "schema": "Print the JSON Schema of the config-as-code format",
     "serve": "Serve ProdOps over HTTP with gunicorn",

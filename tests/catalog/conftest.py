@@ -33,7 +33,7 @@ def catalog(db: Any) -> None:
         ("checkout", "operate", 1, "pay-dev", "pay-ops", "alice@example.com", "bob@example.com"),
         ("ledger", "operate", 1, None, "pay-ops", "carol@example.com", "bob@example.com"),
         ("reports", "plan", 3, None, None, "carol@example.com", "alice@example.com"),
-        ("wallet", "operate", 2, None, None, "carol@example.com", "carol@example.com"),
+        ("wallet", "operate", 2, None, None, "carol@example.com", "bob@example.com"),
     ]
     for slug, stage, tier, build, run, build_lead, run_lead in rows:
         spec = ProductSpec.model_validate(
@@ -49,10 +49,12 @@ def catalog(db: Any) -> None:
 
 @pytest.fixture
 def tokens(db: Any, prodops: Any) -> dict[str, str]:
-    """Raw tokens made through `prodops token create`: a read-write and a read-only one."""
+    """Raw tokens made through `prodops token create`: a read-write one of product
+    operations (who manage the catalog) and a read-only one."""
     made = {}
     for label, extra in [("rw", []), ("ro", ["--read-only"])]:
         code, out, _ = prodops("token", "create", f"{label}@example.com", *extra)
         assert code == 0
         made[label] = out.strip()
+    assert prodops("role", "rw@example.com", "product_ops")[0] == 0
     return made

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db.models import F
 
 from prodops.catalog.backstage import parse_ref, to_slug
 from prodops.catalog.models import SLO, Person, Product, Team
@@ -148,3 +149,13 @@ def test_exit_0_only_when_every_entity_was_imported(prodops, tmp_path):
     code, out, _ = prodops("import", "backstage", str(path))
     assert code == 0, out
     assert "Not imported" not in out
+
+
+@pytest.mark.django_db
+def test_one_person_as_both_leads_is_refused_naming_both_fields(prodops):
+    """Audit H3: the Backstage import accepted build_lead == run_lead."""
+    same = ["--build-lead", "alice@acme.example.com", "--run-lead", "alice@acme.example.com"]
+    code, _, err = prodops("import", "backstage", str(FILES), *same)
+    assert code == 2
+    assert "owners.build_lead and owners.run_lead must be two different people" in err
+    assert not Product.objects.filter(build_lead=F("run_lead")).exists()

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from prodops.catalog.models import SLO, Team
+from prodops.core.actors import Actor
 from prodops.knowledge import services
 from prodops.knowledge.handover import build_pack, render
 from prodops.risks import services as risk_services
@@ -76,7 +77,7 @@ def product(make_product, make_person, actor):
         date=today,
         attendee_emails=["bob@example.com"],
     )
-    services.sign_support(actor=actor, product=product, person_email="bob@example.com", comment="Ready")
+    services.sign_support(actor=Actor.person("bob@example.com"), product=product, comment="Ready")
     return product
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from prodops.catalog.models import Team
+from prodops.core.actors import Actor
 from prodops.knowledge import services
 from prodops.knowledge.handover import build_pack
 from prodops.readiness.services import product_readiness
@@ -39,7 +40,7 @@ def pilot(make_product, make_person, actor):
         attendee_emails=[p.email for p in crew[:4]],
     )  # 4 of 5 = 0.8
     for person in crew[:3]:  # 3 of 5 = 0.6
-        services.sign_support(actor=actor, product=product, person_email=person.email)
+        services.sign_support(actor=Actor.person(person.email), product=product)
     services.set_support_estimate(actor=actor, product=product, hours_per_week=63)  # 63 / 70 = 0.9
     risk_services.create_risk(
         actor=actor,

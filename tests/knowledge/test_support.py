@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from prodops.audit.models import AuditEntry
 from prodops.catalog.models import Team
 from prodops.core import facts
+from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput
 from prodops.knowledge import services
 from prodops.knowledge.models import SupportSignoff, TrainingSession
@@ -76,30 +78,41 @@ def test_coverage_is_unknown_without_a_run_team(make_product):
 
 def test_signoff_coverage_sign_and_withdraw(product, actor):
     services.sign_support(
-        actor=actor, product=product, person_email="bob@example.com", comment="Runbook is clear"
+        actor=Actor.person("bob@example.com"),
+        product=product,
+        person_email="bob@example.com",
+        comment="Runbook is clear",
     )
-    services.sign_support(actor=actor, product=product, person_email="CAROL@example.com")
-    services.sign_support(actor=actor, product=product, person_email="dan@example.com")
+    services.sign_support(actor=Actor.person("carol@example.com"), product=product)
+    services.sign_support(actor=Actor.person("dan@example.com"), product=product)
     assert facts.compute([product.id], NOW)[product.id]["support.signoff_coverage"] == 0.75
     services.withdraw_support(
-        actor=actor, product=product, person_email="dan@example.com", comment="Not trained yet"
+        actor=Actor.person("dan@example.com"),
+        product=product,
+        person_email="dan@example.com",
+        comment="Not trained yet",
     )
     assert facts.compute([product.id], NOW)[product.id]["support.signoff_coverage"] == 0.5
     signoff = SupportSignoff.objects.get(person__email="dan@example.com")
     assert signoff.comment == "Not trained yet"
     assert signoff.withdrawn_at is not None
     # Signing again re-activates it.
-    services.sign_support(actor=actor, product=product, person_email="dan@example.com", comment="Trained now")
+    services.sign_support(
+        actor=Actor.person("dan@example.com"),
+        product=product,
+        person_email="dan@example.com",
+        comment="Trained now",
+    )
     assert facts.compute([product.id], NOW)[product.id]["support.signoff_coverage"] == 0.75
 
 
 def test_only_run_team_members_may_sign(product, actor, make_person):
     make_person("zoe@example.com")
     with pytest.raises(InvalidInput) as err:
-        services.sign_support(actor=actor, product=product, person_email="zoe@example.com")
+        services.sign_support(actor=Actor.person("zoe@example.com"), product=product)
     assert "not a member of the run team" in str(err.value)
     with pytest.raises(InvalidInput):
-        services.withdraw_support(actor=actor, product=product, person_email="bob@example.com")
+        services.withdraw_support(actor=Actor.person("bob@example.com"), product=product)
     assert not SupportSignoff.objects.exists()
 
 
@@ -142,16 +155,25 @@ def test_api_training_with_unknown_attendee_is_422_and_saves_nothing(api, produc
 
 def test_api_signoff_and_estimate(api, product):
     url = f"/api/v1/products/{product.slug}/signoffs"
-    signed = api.post(
-        url, json.dumps({"person": "eve@example.com", "comment": "ok"}), content_type="application/json"
-    )
+    # The API's caller is an admin: naming someone else is "on behalf", and needs a reason.
+    body = {"person": "eve@example.com", "comment": "ok"}
+    refused = api.post(url, json.dumps(body), content_type="application/json")
+    assert refused.status_code == 403 and "reason" in refused.json()["detail"]
+    on_behalf = {**body, "reason": "Eve confirmed by phone; she is travelling"}
+    signed = api.post(url, json.dumps(on_behalf), content_type="application/json")
     assert signed.status_code == 200, signed.content
     assert signed.json()["active"] is True
+    entry = AuditEntry.objects.get(action="support.sign")
+    assert entry.actor == "erin@example.com" and entry.changes["override"][1].startswith("Eve confirmed")
     withdrawn = api.post(
-        f"{url}/withdraw", json.dumps({"person": "eve@example.com"}), content_type="application/json"
+        f"{url}/withdraw",
+        json.dumps({"person": "eve@example.com", "reason": "Eve asked by mail"}),
+        content_type="application/json",
     )
     assert withdrawn.json()["active"] is False
-    bad = api.post(url, json.dumps({"person": "alice@example.com"}), content_type="application/json")
+    bad = api.post(
+        url, json.dumps({"person": "alice@example.com", "reason": "x"}), content_type="application/json"
+    )
     assert bad.status_code == 422
     est = api.put(
         f"/api/v1/products/{product.slug}/support-estimate",

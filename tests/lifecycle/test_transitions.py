@@ -2,6 +2,7 @@
 
 import pytest
 
+from prodops.audit.models import AuditEntry
 from prodops.catalog.models import SLO
 from prodops.lifecycle import services
 from prodops.lifecycle.models import Transition
@@ -15,7 +16,9 @@ def make_ready(product, actor):
 
 def test_needs_both_leads(acme_product, people, actor):
     make_ready(acme_product, actor)
-    t = services.request_transition(actor=people["mallory"], product=acme_product, to_stage="pilot")
+    with pytest.raises(NotAllowed):  # neither a lead nor on the product's teams
+        services.request_transition(actor=people["mallory"], product=acme_product, to_stage="pilot")
+    t = services.request_transition(actor=people["alice"], product=acme_product, to_stage="pilot")
     with pytest.raises(NotAllowed):
         services.approve_transition(actor=people["mallory"], transition=t)
     services.approve_transition(actor=people["alice"], transition=t)
@@ -52,7 +55,7 @@ def test_cumulative_gate_blocks_skipping_ahead(acme_product, people, actor):
         actor=people["bob"], product=acme_product, criterion_id="accepted", evidence_url="https://x.example/a"
     )
     t = services.request_transition(actor=people["alice"], product=acme_product, to_stage="warranty")
-    services.approve_transition(actor=people["root"], transition=t)
+    services.approve_transition(actor=people["root"].with_reason("pilot skipped by decision"), transition=t)
     assert t.status == "refused" and t.override
     assert "coverage" in t.refusal and "accepted" not in t.refusal
 
@@ -60,9 +63,13 @@ def test_cumulative_gate_blocks_skipping_ahead(acme_product, people, actor):
 def test_admin_override_is_recorded(acme_product, people, actor):
     make_ready(acme_product, actor)
     t = services.request_transition(actor=people["alice"], product=acme_product, to_stage="pilot")
-    services.approve_transition(actor=people["root"], transition=t)
+    with pytest.raises(NotAllowed, match="reason"):
+        services.approve_transition(actor=people["root"], transition=t)
+    services.approve_transition(actor=people["root"].with_reason("both leads on leave"), transition=t)
     assert t.status == "executed" and t.override
     assert all(a.override for a in t.approvals.all())
+    entry = AuditEntry.objects.get(action="transition.override")
+    assert entry.changes["override"] == [None, "both leads on leave"]
 
 
 def test_handback_needs_reason_and_both_leads_but_no_gate(acme_product, people):

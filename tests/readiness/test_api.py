@@ -21,7 +21,12 @@ def clients(people):
 
 
 def test_custom_facts_and_readiness(acme_product, clients):
-    api = clients["mallory"]
+    # Custom facts are gate evidence: someone who neither leads nor works on it may not set them.
+    denied = clients["mallory"].patch(
+        "/api/v1/products/pay/facts", {"coverage": 0.9}, content_type="application/json"
+    )
+    assert denied.status_code == 403
+    api = clients["alice"]
     r = api.put("/api/v1/products/pay/facts", {"coverage": 0.91, "lint": 0}, content_type="application/json")
     assert r.status_code == 200
     assert r.json()["facts"]["custom.coverage"] == 0.91

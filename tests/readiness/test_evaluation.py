@@ -212,5 +212,7 @@ def test_admin_signs_as_override(acme_product, people):
         now=now,
     )
     assert not waiver.signed
-    services.sign_waiver(actor=people["root"], waiver=waiver, now=now)
+    with pytest.raises(services.NotAllowed, match="reason"):
+        services.sign_waiver(actor=people["root"], waiver=waiver, now=now)
+    services.sign_waiver(actor=people["root"].with_reason("both leads away"), waiver=waiver, now=now)
     assert waiver.signed and waiver.build_lead_override and waiver.run_lead_override

@@ -42,8 +42,12 @@ def test_member_who_is_not_a_lead_gets_403_on_sign_off(client, personas, gated_p
     from prodops.readiness.models import Waiver
 
     client.force_login(personas["carol"])
-    assert request_pilot(client).status_code == 302  # members may request
+    # a member who neither leads nor works on the product may not request its move
+    assert request_pilot(client).status_code == 403
+    client.force_login(personas["alice"])
+    assert request_pilot(client).status_code == 302
     transition = Transition.objects.get()
+    client.force_login(personas["carol"])
     assert client.post(f"/products/payments-api/transitions/{transition.pk}/approve/").status_code == 403
     assert not transition.approvals.exists()
     expires = (timezone.localdate() + timedelta(days=10)).isoformat()
@@ -181,7 +185,7 @@ def test_attest_by_someone_outside_the_role_is_403(client, personas):
 def test_a_lead_rejects_a_transition_with_a_reason(client, personas, gated_product):
     from prodops.lifecycle.models import Transition
 
-    client.force_login(personas["carol"])
+    client.force_login(personas["alice"])
     request_pilot(client)
     transition = Transition.objects.get()
     client.force_login(personas["bob"])

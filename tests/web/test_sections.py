@@ -8,8 +8,28 @@ from prodops.audit.models import AuditEntry
 
 
 @pytest.fixture
-def product(make_product):
-    return make_product("payments-api", name="Payments API")
+def product(make_product, personas):
+    """carol works in the product's build team: she may add its evidence."""
+    from prodops.catalog.models import Person, Team
+
+    team = Team.objects.create(slug="pay-dev", name="Payments dev", kind="build")
+    team.members.set([Person.objects.get(email="carol@example.com")])
+    return make_product("payments-api", name="Payments API", build_team=team)
+
+
+def test_a_member_outside_the_products_teams_may_not_add_evidence(client, personas, product):
+    client.force_login(personas["dave"])  # a viewer
+    data = {
+        "risks-title": "x",
+        "risks-likelihood": "3",
+        "risks-impact": "5",
+        "risks-next_review": "2026-12-01",
+    }
+    assert client.post("/products/payments-api/add/risks/", data).status_code == 403
+    product.build_team.members.clear()
+    client.force_login(personas["carol"])
+    assert client.post("/products/payments-api/add/risks/", data).status_code == 403
+    assert not product.risks.exists()
 
 
 def test_htmx_add_document_swaps_the_section_and_signals_a_change(client, personas, product):

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
 from prodops.accounts.models import ApiToken, hash_token
+from prodops.core.actors import Actor
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -33,3 +34,11 @@ class TokenAuth(HttpBearer):
 
 
 api_auth = [TokenAuth(), django_auth]
+
+
+def api_actor(request: HttpRequest) -> Actor:
+    """Who makes this API call: the token's user with the token's scope (a read-only
+    token never writes, whatever its user's role), or the signed-in web user."""
+    token = getattr(request, "api_token", None)
+    read_only = bool(token is not None and token.read_only)
+    return Actor.for_user(request.user, "api", read_only=read_only)  # type: ignore[arg-type]

@@ -39,3 +39,24 @@ class LoginRequiredMiddleware:
             response["HX-Redirect"] = login_url
             return response
         return HttpResponseRedirect(login_url)
+
+
+class PolicyDeniedMiddleware:
+    """A web request a service refused through the policy gets the 403 page (the API maps
+    the same error to its JSON 403 itself), so views need no permission checks of their own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+        from django.views.defaults import permission_denied
+
+        from prodops.core.errors import PermissionDenied
+
+        if isinstance(exception, PermissionDenied):
+            return permission_denied(request, DjangoPermissionDenied(exception.message))
+        return None

@@ -18,6 +18,8 @@ The rules, for the roles *admin*, *product operations* (``product_ops``), *membe
   asks ``adopt`` for a later stage).
 * ``contribute``: evidence about a product (documents, risks, training, ...): its leads,
   members of its build or run team, product operations, admin, the CLI operator.
+* ``steward``: a product's catalog entry: its build or run lead, product operations,
+  admin, the CLI operator (no override: editing the catalog is not a signature).
 * ``lead``: a product's named build or run lead; an admin (or the CLI operator) only as a
   recorded *override* with a reason (``Actor.reason``).
 * ``build_lead`` / ``run_lead``: that lead only (admin override as above).
@@ -58,6 +60,7 @@ RULES = (
     "read",
     "create",
     "contribute",
+    "steward",
     "lead",
     "build_lead",
     "run_lead",
@@ -116,6 +119,10 @@ def actions() -> dict[str, Action]:
 
 def role_of(actor: Actor) -> str | None:
     """The actor's role: a user's ProdOps role, or the kind of machine actor."""
+    if actor.user is None and (actor.as_person or (actor.via in {"cli", "system"} and actor.email)):
+        # A person named on the command line (``--as EMAIL``) or by the demo: their own
+        # role when they have an account, a member's otherwise (the operator vouches).
+        return _role_of_email(actor.email)
     if actor.via == "cli" and actor.user is None:
         return OPERATOR
     if actor.via == "webhook":
@@ -125,6 +132,15 @@ def role_of(actor: Actor) -> str | None:
     from prodops.accounts.roles import role_of as user_role
 
     return user_role(actor.user)
+
+
+def _role_of_email(email: str) -> str | None:
+    from django.contrib.auth import get_user_model
+
+    from prodops.accounts.roles import role_of as user_role
+
+    user = get_user_model().objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
+    return user_role(user) if user is not None else MEMBER
 
 
 def _person_email(actor: Actor) -> str:
@@ -152,9 +168,16 @@ def on_product_team(actor: Actor, product: Any) -> bool:
     team_ids = [t for t in (product.build_team_id, product.run_team_id) if t]
     if not team_ids:
         return False
-    from prodops.catalog.models import Team
+    # One query per product object, however many decisions a page asks for.
+    key = tuple(team_ids)
+    cached = getattr(product, "_prodops_team_emails", None)
+    if cached is None or cached[0] != key:
+        from prodops.catalog.models import Person
 
-    return Team.objects.filter(pk__in=team_ids, members__email__iexact=email).exists()
+        emails = set(Person.objects.filter(teams__pk__in=team_ids).values_list("email", flat=True))
+        cached = (key, {e.lower() for e in emails})
+        product._prodops_team_emails = cached
+    return email in cached[1]
 
 
 def _product_of(obj: Any) -> Any:
@@ -214,11 +237,18 @@ def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
     product = _product_of(obj)
     if rule == "self":
         person_email = (getattr(obj, "email", "") or "").lower()
-        if person_email and person_email == actor.email:
+        if (person_email and person_email == actor.email) or role == OPERATOR:
+            # The local operator (``prodops token create EMAIL``) acts for anyone, recorded as cli.
             return Decision(True)
         if role in _OVERRIDERS:
             return Decision(True, "acting on behalf of someone else", override=True)
         return Decision(False, "you may only act for yourself")
+    if rule == "steward":
+        if role in _OVERRIDERS | {PRODUCT_OPS}:
+            return Decision(True)
+        if product is not None and lead_roles(actor, product):
+            return Decision(True)
+        return Decision(False, "only the product's leads, product operations or admins may do this")
     if rule == "contribute":
         if role in _OVERRIDERS | {PRODUCT_OPS}:
             return Decision(True)
@@ -241,6 +271,24 @@ def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
         who = "a lead" if rule == "lead" else f"the {rule.replace('_', ' ')}"
         return Decision(False, f"only {who} of the product may do this")
     return Decision(False, f"rule {rule!r} is not decided here")
+
+
+def require_override(actor: Actor, action: str, obj: Any = None, *, why: str = "") -> Decision:
+    """Allow ``action`` only as a recorded override: an admin (or the CLI operator) with a
+    reason. For the cases a rule alone cannot see, e.g. attesting a criterion whose role
+    the actor does not hold, or signing a lead role a different person must sign."""
+    decision = decide(actor, action, obj)
+    if not decision.allowed:
+        raise PermissionDenied(f"{actor.label} may not {action}: {decision.reason}", action=action)
+    if role_of(actor) not in _OVERRIDERS:
+        raise PermissionDenied(
+            f"{actor.label} may not {action}: {why or 'only an admin may override'}", action=action
+        )
+    if not (actor.reason or "").strip():
+        raise PermissionDenied(
+            f"{actor.label} may {action} only as a recorded override, with a reason", action=action
+        )
+    return Decision(True, why, override=True)
 
 
 def allows(actor: Actor, action: str, obj: Any = None) -> bool:
@@ -281,6 +329,7 @@ def describe(rule: str) -> str:
         "read": "anyone signed in (viewers, tokens, read-only tokens)",
         "create": "members, product operations, admins",
         "contribute": "the product's leads and team members, product operations, admins",
+        "steward": "the product's leads, product operations, admins",
         "lead": "the product's build or run lead (admin: override with a reason)",
         "build_lead": "the product's build lead (admin: override with a reason)",
         "run_lead": "the product's run lead (admin: override with a reason)",
@@ -319,19 +368,24 @@ register_many(
     [
         ("product.adopt", "Register an existing product at a later stage (audited as adopted)"),
         ("product.delete", "Delete a product"),
+        ("product.reassign", "Change a product's build lead or run lead"),
         ("person.manage", "Create and edit people; invite them to sign in"),
         ("team.manage", "Create and edit teams, their members and capacity"),
         ("standard.manage", "Apply a readiness standard"),
     ],
 )
 register_many(
+    "steward",
+    [
+        ("product.edit", "Edit a product's catalog entry (tier, description, links, SLOs, teams, ...)"),
+    ],
+)
+register_many(
     "lead",
     [
-        ("product.edit", "Edit a product's catalog entry (owners, tier, links, SLOs, ...)"),
-        ("transition.request", "Request a stage transition"),
-        ("transition.approve", "Approve a transition for the lead role(s) you hold"),
+        ("transition.approve", "Approve a transition for the lead role you hold"),
         ("transition.reject", "Reject a transition, with a reason"),
-        ("waiver.propose", "Propose a waiver of a blocking criterion"),
+        ("waiver.propose", "Propose a waiver of a blocking criterion (signs it for your role)"),
         ("waiver.sign", "Sign a waiver for the lead role you hold"),
         ("waiver.revoke", "Revoke a waiver"),
     ],
@@ -339,20 +393,32 @@ register_many(
 register_many(
     "contribute",
     [
-        ("evidence.edit", "Add or change evidence: documents, risks, known errors, training"),
-        ("attestation.make", "Attest a criterion (the service checks the criterion's role)"),
+        (
+            "evidence.edit",
+            "Add or change evidence: documents, training, support estimate, risks, known errors",
+        ),
+        ("facts.set", "Set a product's custom facts (evidence the gates read)"),
+        (
+            "attestation.team",
+            "Attest a criterion of a team's role (only a member of that team; admin: override)",
+        ),
+        ("transition.request", "Request a stage transition (a move forward or a handback)"),
+        ("transition.cancel", "Cancel a pending transition"),
     ],
 )
+register("attestation.build_lead", "build_lead", "Attest a criterion of the build lead's role")
+register("attestation.run_lead", "run_lead", "Attest a criterion of the run lead's role")
 register_many(
     "self",
     [
-        ("signoff.sign", "Sign 'I can support this' for yourself"),
+        ("signoff.sign", "Sign 'I can support this', or withdraw it, for yourself"),
+        ("token.manage", "Create or revoke your own API tokens"),
     ],
 )
 register_many(
     "ingest",
     [
-        ("events.ingest", "Push events (deployments, incidents, ...) and custom facts"),
+        ("events.ingest", "Push events (deployments, incidents, ...)"),
     ],
 )
 register_many(
@@ -362,3 +428,91 @@ register_many(
         ("role.manage", "Set a user's role"),
     ],
 )
+
+
+# --------------------------------------------------------------------------- the matrix
+
+# The identities docs/permissions.md and the matrix test speak of, for one product.
+IDENTITIES: dict[str, str] = {
+    "anonymous": "not signed in",
+    "viewer": "a viewer (even one named as a lead)",
+    "member": "a member who neither leads the product nor works in its teams",
+    "team_member": "a member of the product's build or run team who is not a lead",
+    "build_lead": "the product's build lead",
+    "run_lead": "the product's run lead",
+    "product_ops": "product operations",
+    "admin": "an admin",
+    "read_only": "a read-only API token (of anyone, here the build lead)",
+}
+
+_PEOPLE_WHO_WRITE = {"member", "team_member", "build_lead", "run_lead", "product_ops", "admin"}
+_YES: dict[str, set[str]] = {
+    "read": set(IDENTITIES) - {"anonymous"},
+    "create": _PEOPLE_WHO_WRITE,
+    "contribute": {"team_member", "build_lead", "run_lead", "product_ops", "admin"},
+    "steward": {"build_lead", "run_lead", "product_ops", "admin"},
+    "lead": {"build_lead", "run_lead"},
+    "build_lead": {"build_lead"},
+    "run_lead": {"run_lead"},
+    "self": _PEOPLE_WHO_WRITE,
+    "manage": {"product_ops", "admin"},
+    "admin": {"admin"},
+    "ingest": _PEOPLE_WHO_WRITE,
+    "system": set(),
+    "assignee": set(),  # none of these identities is assigned the work in question
+}
+_OVERRIDE_RULES = {"lead", "build_lead", "run_lead", "assignee"}
+
+
+def expected(rule: str, identity: str) -> str:
+    """``yes``, ``no`` or ``override`` (allowed only with a reason, recorded as an
+    override): what ``decide`` answers for ``identity`` on an action of ``rule``. The
+    matrix test checks every endpoint against this table, and the docs print it."""
+    if identity in _YES.get(rule, set()):
+        return "yes"
+    if identity == "admin" and rule in _OVERRIDE_RULES:
+        return "override"
+    return "no"
+
+
+def markdown() -> str:
+    """docs/permissions.md: who may do what, generated from the registered actions."""
+    registered = actions()
+    lines = [
+        "# Permissions",
+        "",
+        "<!-- Generated by `prodops permissions` from src/prodops/accounts/policy.py and the",
+        "     apps' permissions.py; tests/accounts/test_permissions_doc.py fails when it is stale. -->",
+        "",
+        (
+            "Every write goes through a service that asks the policy first "
+            "(`policy.require(actor, action, object)`), so the same rule holds on the web, the API, "
+            "the CLI, webhooks and the admin. A refusal is 403 on the web and the API and exit 1 "
+            "on the command line. The local operator running `prodops` on the server may do what "
+            "an admin may; `prodops apply --as EMAIL` acts as that person instead."
+        ),
+        "",
+        (
+            "An *override* is allowed to an admin only with a reason, and is recorded as an "
+            "override (never as the lead's own signature): a transition approved, a waiver "
+            "signed or a criterion attested in a lead's place, a sign-off made on someone's "
+            "behalf. One person is never both leads of a product, and a transition or a waiver "
+            "needs both lead roles signed by two different people."
+        ),
+        "",
+        "## Who each rule allows",
+        "",
+        "| rule | who | " + " | ".join(IDENTITIES) + " |",
+        "|---|---|" + "---|" * len(IDENTITIES),
+    ]
+    for rule in RULES:
+        marks = {"yes": "yes", "no": "-", "override": "override"}
+        cells = " | ".join(marks[expected(rule, identity)] for identity in IDENTITIES)
+        lines.append(f"| `{rule}` | {describe(rule)} | {cells} |")
+    lines += ["", "The identities:", ""]
+    lines += [f"- **{name}**: {text}" for name, text in IDENTITIES.items()]
+    lines += ["", "## Actions", "", "| action | rule | what |", "|---|---|---|"]
+    for name in sorted(registered):
+        action = registered[name]
+        lines.append(f"| `{name}` | `{action.rule}` | {action.description} |")
+    return "\n".join(lines) + "\n"

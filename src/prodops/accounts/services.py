@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from prodops.accounts import policy
 from prodops.accounts.models import ApiToken, UserRole, hash_token
 from prodops.audit.services import record
 from prodops.core.actors import Actor
@@ -26,6 +27,8 @@ def user_for_email(*, actor: Actor, email: str) -> tuple[Any, bool]:
     user = user_model.objects.filter(email__iexact=email).order_by("pk").first()
     if user is not None:
         return user, False
+    # Who may create an account is decided by the callers: ``invite_person`` (product
+    # operations, or a lead for the people named on their product) and the local operator.
     user = user_model.objects.create_user(username=email, email=email)
     record(actor=actor, action="user.create", obj=user, changes={"email": email})
     return user, True
@@ -33,6 +36,7 @@ def user_for_email(*, actor: Actor, email: str) -> tuple[Any, bool]:
 
 def create_token(*, actor: Actor, user: Any, name: str, read_only: bool = False) -> tuple[ApiToken, str]:
     """A new API token for ``user``. Returns the row and the raw token, shown only once."""
+    decision = policy.require(actor, "token.manage", user)
     name = name.strip()
     if not name:
         raise AccountError("Give the token a name, so you can recognise it later.")
@@ -42,7 +46,13 @@ def create_token(*, actor: Actor, user: Any, name: str, read_only: bool = False)
     token = ApiToken.objects.create(
         user=user, name=name, prefix=raw[:10], token_hash=hash_token(raw), read_only=read_only
     )
-    record(actor=actor, action="token.create", obj=token, changes={"name": name, "read_only": read_only})
+    record(
+        actor=actor,
+        action="token.create",
+        obj=token,
+        changes={"name": name, "read_only": read_only, "user": getattr(user, "email", "")},
+        decision=decision,
+    )
     return token, raw
 
 
@@ -52,14 +62,16 @@ def revoke_token(*, actor: Actor, user: Any, token_id: int) -> ApiToken:
     token = tokens.filter(pk=token_id).first()
     if token is None:
         raise AccountError("No such token.")
+    decision = policy.require(actor, "token.manage", token.user)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(actor=actor, action="token.revoke", obj=token)
+        record(actor=actor, action="token.revoke", obj=token, decision=decision)
     return token
 
 
 def set_role(*, actor: Actor, user: Any, role: str) -> UserRole:
+    policy.require(actor, "role.manage", user)
     if role not in UserRole.Role.values:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(UserRole.Role.values)}.")
     row, _ = UserRole.objects.update_or_create(user=user, defaults={"role": role})

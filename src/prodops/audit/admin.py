@@ -11,6 +11,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "via", "action", "object_type", "object_repr"]
     list_filter = ["via", "object_type"]
 
+    # Append-only: entries are written by the services, never added, edited or deleted
+    # by hand (a backdated entry in someone's name would be a forgery).
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -18,7 +18,13 @@ def record(
     obj: models.Model,
     product: Any = None,
     changes: dict[str, Any] | None = None,
+    decision: Any = None,
 ) -> AuditEntry:
+    """``decision``: the policy's answer; an override (an admin signing for a lead, acting
+    on someone's behalf) is recorded with its reason, never as the lead's own act."""
+    changes = dict(changes or {})
+    if decision is not None and getattr(decision, "override", False):
+        changes["override"] = [None, actor.reason.strip()]
     user: Any = actor.user if actor.user is not None and actor.user.pk else None
     return AuditEntry.objects.create(
         at=timezone.now(),
@@ -30,7 +36,7 @@ def record(
         object_id=str(obj.pk),
         object_repr=str(obj)[:255],
         product=product,
-        changes=changes or {},
+        changes=changes,
     )
 
 

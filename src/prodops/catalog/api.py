@@ -18,6 +18,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from prodops.accounts import policy
+from prodops.accounts.auth import api_actor
 from prodops.catalog import services
 from prodops.catalog.models import Person, Product, Team
 from prodops.catalog.schemas import (
@@ -87,7 +89,7 @@ class Message(Schema):
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return api_actor(request)
 
 
 def _products() -> QuerySet[Product]:
@@ -156,7 +158,7 @@ def _save(request: HttpRequest, response: HttpResponse, **kwargs: Any) -> Produc
 def list_products(
     request: HttpRequest, filters: Query[ProductFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    products = _products()
+    products = policy.restrict(_products(), _actor(request))
     if filters.stage:
         products = products.filter(stage=filters.stage)
     if filters.tier:

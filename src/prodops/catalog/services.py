@@ -11,6 +11,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from pydantic import ValidationError
 
+from prodops.accounts import policy
 from prodops.audit.services import diff, record
 from prodops.catalog.models import DEFAULT_STAGES, SLO, Person, Product, Stakeholder, Team
 from prodops.catalog.schemas import (
@@ -66,6 +67,7 @@ def products_tagged(tag: str) -> list[int]:
 
 
 def upsert_person(*, actor: Actor, email: str, name: str) -> tuple[Person, Outcome]:
+    policy.require(actor, "person.manage")
     email = email.strip().lower()
     person = Person.objects.filter(email=email).first()
     if person is None:
@@ -82,6 +84,7 @@ def upsert_person(*, actor: Actor, email: str, name: str) -> tuple[Person, Outco
 
 
 def delete_person(*, actor: Actor, person: Person) -> None:
+    policy.require(actor, "person.manage", person)
     try:
         record(actor=actor, action="person.deleted", obj=person)
         person.delete()
@@ -110,6 +113,7 @@ def team_spec(team: Team) -> TeamSpec:
 
 
 def upsert_team(*, actor: Actor, slug: str, name: str, spec: TeamSpec) -> tuple[Team, Outcome]:
+    policy.require(actor, "team.manage")
     members = [person_by_email(email, field=f"members.{i}") for i, email in enumerate(spec.members)]
     team = Team.objects.filter(slug=slug).first()
     wanted = {
@@ -151,6 +155,7 @@ def _members_added(team: Team, person_ids: set[int]) -> None:
 
 
 def delete_team(*, actor: Actor, team: Team) -> None:
+    policy.require(actor, "team.manage", team)
     if team.built_products.exists() or team.run_products.exists():
         raise Refused(f"team {team.slug} still builds or runs a product; reassign those first.")
     record(actor=actor, action="team.deleted", obj=team)
@@ -228,6 +233,14 @@ def _check(spec: ProductSpec) -> None:
             f"unknown stage {spec.stage!r}; standard {spec.standard!r} has stages {', '.join(stages)}",
             field="stage",
         )
+    if spec.owners.build_lead.strip().lower() == spec.owners.run_lead.strip().lower():
+        # Two different people sign every gate: one person as both leads would stand
+        # for both signatures (and could waive the very criterion that checks it).
+        raise CatalogError(
+            f"owners.build_lead and owners.run_lead must be two different people; "
+            f"both are {spec.owners.build_lead}",
+            field="owners.run_lead",
+        )
     names = [s.name for s in spec.slos]
     for i, name in enumerate(names):
         if name in names[:i]:
@@ -250,6 +263,8 @@ def save_product(
 
     With ``expected_version``, refuse (StaleVersion) when the product is at another
     version: the caller edited a copy that someone else has changed since."""
+    existing = Product.objects.select_related("build_lead", "run_lead").filter(slug=slug).first()
+    decision = _authorize(actor, existing, spec)
     _check(spec)
     build_lead = person_by_email(spec.owners.build_lead, field="owners.build_lead")
     run_lead = person_by_email(spec.owners.run_lead, field="owners.run_lead")
@@ -326,12 +341,15 @@ def save_product(
             )
             for s in spec.slos
         )
+    if created and spec.stage != allowed_stages(spec.standard)[0]:
+        changes["adopted"] = [None, f"adopted at stage {spec.stage}"]
     record(
         actor=actor,
         action="product.created" if created else "product.updated",
         obj=product,
         product=product,
         changes=changes,
+        decision=decision,
     )
     notify_facts_changed([product.pk])
     return product, "created" if created else "updated"
@@ -357,6 +375,21 @@ def _compare_and_set(product: Product, expected: int) -> None:
     product.version = expected + 1
 
 
+def _authorize(actor: Actor, existing: Product | None, spec: ProductSpec) -> policy.Decision:
+    """Who may write this product: anyone who creates may register one in the first
+    stage; a later stage is an adoption (product operations); an edit is for its leads
+    and product operations, and changing a lead is for product operations only."""
+    if existing is None:
+        first = allowed_stages(spec.standard)[0]
+        return policy.require(actor, "product.create" if spec.stage == first else "product.adopt")
+    decision = policy.require(actor, "product.edit", existing)
+    owners = (existing.build_lead.email.lower(), existing.run_lead.email.lower())
+    wanted = (spec.owners.build_lead.strip().lower(), spec.owners.run_lead.strip().lower())
+    if owners != wanted:
+        decision = policy.require(actor, "product.reassign", existing)
+    return decision
+
+
 def update_product(
     *, actor: Actor, product: Product, changes: dict[str, Any], expected_version: int | None = None
 ) -> tuple[Product, Outcome]:
@@ -376,6 +409,7 @@ def update_product(
 
 
 def delete_product(*, actor: Actor, product: Product, expected_version: int | None = None) -> None:
+    policy.require(actor, "product.delete", product)
     if expected_version is not None:
         # Lock the row at the version the caller saw: a concurrent edit either committed
         # before (no row: stale) or waits until this delete is done.

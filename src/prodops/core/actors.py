@@ -22,6 +22,10 @@ class Actor:
     # Why an admin overrides a lead's signature or acts on someone's behalf; the policy
     # refuses an override without one, and services record it with the override.
     reason: str = ""
+    # A person named by a trusted caller (``prodops ... --as EMAIL``, the demo seeder)
+    # who has no session or token here: the policy treats them as that person, with
+    # their own role, never as the all-powerful local operator.
+    as_person: bool = False
 
     @classmethod
     def cli(cls, label: str = "cli") -> Actor:
@@ -39,6 +43,12 @@ class Actor:
         return cls(label=email, via=via, user=user, read_only=read_only, reason=reason)
 
     @classmethod
+    def person(cls, email: str, via: Via = "cli", *, reason: str = "") -> Actor:
+        """A person acting through the CLI (``--as EMAIL``) or a seeder: their user's
+        role applies when they have an account; recorded under their email."""
+        return cls(label=email.strip().lower(), via=via, reason=reason, as_person=True)
+
+    @classmethod
     def webhook(cls, source: str) -> Actor:
         """A webhook sender, identified by its source (``github``, ``pagerduty``, ...)."""
         return cls(label=f"webhook:{source}", via="webhook")
@@ -50,7 +60,7 @@ class Actor:
 
     def with_reason(self, reason: str) -> Actor:
         """The same actor, giving a reason for an override."""
-        return Actor(self.label, self.via, self.user, self.read_only, reason)
+        return Actor(self.label, self.via, self.user, self.read_only, reason, self.as_person)
 
     @property
     def email(self) -> str:

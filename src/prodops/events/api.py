@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import HttpError
 
+from prodops.accounts.auth import api_actor
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput
 from prodops.core.pagination import Envelope, paginate
@@ -37,7 +38,7 @@ def _ingest(request: HttpRequest, rows: Any, what: str, description: str) -> tup
     records, errors = parse_rows(rows)
     if errors:
         return 400, _errors(errors, what)
-    actor = Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    actor = api_actor(request)
     try:
         with transaction.atomic():
             batch = services.ingest(records=records, actor=actor, description=description)

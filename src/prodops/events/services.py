@@ -249,6 +249,7 @@ def ingest(
     description: str = "",
 ) -> IngestBatch:
     """Store a batch of events (API, file import): all of them, or none (IngestError)."""
+    policy.require(actor, "events.ingest")
     if not records:
         raise IngestError([LineError(0, "", "no events given")])
     counts, products = _store(records, ProductMap.load())
@@ -298,6 +299,7 @@ def receive_delivery(
 ) -> DeliveryResult:
     """Apply one (already verified) delivery, once: a delivery id seen before is not
     applied again. Raises WebhookRejected(400) for a payload that cannot be read."""
+    policy.require(actor, "events.ingest")
     parser = get_parser(source)
     if not delivery_id:
         # Without a delivery id, identical bodies are the same delivery.

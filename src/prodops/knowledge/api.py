@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.pagination import Envelope, paginate
@@ -31,7 +32,7 @@ router = Router(tags=["knowledge"])
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return api_actor(request)
 
 
 def _product(slug: str) -> Product:
@@ -170,7 +171,10 @@ def sign_support(request: HttpRequest, slug: str, payload: SignoffIn) -> dict[st
     product = _product(slug)
     with transaction.atomic():
         signoff = services.sign_support(
-            actor=_actor(request), product=product, person_email=payload.person, comment=payload.comment
+            actor=_actor(request).with_reason(payload.reason),
+            product=product,
+            person_email=payload.person,
+            comment=payload.comment,
         )
     return signoff_out(signoff)
 
@@ -180,7 +184,10 @@ def withdraw_support(request: HttpRequest, slug: str, payload: SignoffIn) -> dic
     product = _product(slug)
     with transaction.atomic():
         signoff = services.withdraw_support(
-            actor=_actor(request), product=product, person_email=payload.person, comment=payload.comment
+            actor=_actor(request).with_reason(payload.reason),
+            product=product,
+            person_email=payload.person,
+            comment=payload.comment,
         )
     return signoff_out(signoff)
 

@@ -146,14 +146,14 @@ def _training_and_signoffs(
         )
     for person in trained:
         services.sign_support(
-            actor=actor,
+            actor=Actor.person(person.email, "system"),
             product=product,
             person_email=person.email,
             comment="Trained; the runbook covers what I need.",
         )
     if rank == 3 and len(trained) > 1 and index % 2 == 1:
         services.withdraw_support(
-            actor=actor,
+            actor=Actor.person(trained[-1].email, "system"),
             product=product,
             person_email=trained[-1].email,
             comment="Withdrawn until the duplicate-charge known error has a workaround.",

@@ -55,8 +55,13 @@ class TrainingOut(Schema):
 
 
 class SignoffIn(Schema):
-    person: str = Field(description="Email of the run-team member.")
+    person: str | None = Field(
+        None,
+        description="Email of the run-team member: yourself (the default). Only an admin may "
+        "name someone else, acting on their behalf with a `reason`.",
+    )
     comment: str = ""
+    reason: str = Field("", description="Why an admin signs on someone else's behalf (recorded).")
 
 
 class SignoffOut(Schema):

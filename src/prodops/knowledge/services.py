@@ -67,6 +67,7 @@ def create_document(
     owner_email: str | None = None,
     reviewed: date | None = None,
 ) -> Document:
+    policy.require(actor, "evidence.edit", product)
     owner = person_by_email(owner_email, field="owner") if owner_email else None
     doc = Document(
         product=product,
@@ -100,6 +101,7 @@ def update_document(
 ) -> bool:
     """Change the given fields (omitted ones keep their value). Returns True if anything
     changed."""
+    policy.require(actor, "evidence.edit", document.product)
     before = _document_state(document)
     if kind is not _UNSET:
         document.kind = kind
@@ -125,6 +127,7 @@ def update_document(
 
 def delete_document(*, actor: Actor, document: Document) -> None:
     product = document.product
+    policy.require(actor, "evidence.edit", product)
     record(
         actor=actor,
         action="document.delete",
@@ -169,6 +172,7 @@ def record_training(
 ) -> TrainingSession:
     """A training session and who attended. Every attendee must be a known Person;
     one unknown email refuses the whole session."""
+    policy.require(actor, "evidence.edit", product)
     trainer = person_by_email(trainer_email, field="trainer") if trainer_email else None
     attendees: list[Person] = []
     missing: list[str] = []
@@ -203,6 +207,7 @@ def record_training(
 
 def delete_training(*, actor: Actor, session: TrainingSession) -> None:
     product = session.product
+    policy.require(actor, "evidence.edit", product)
     record(actor=actor, action="training.delete", obj=session, product=product)
     session.delete()
     notify_facts_changed([product.id])
@@ -219,9 +224,28 @@ def _require_run_team_member(product: Product, person: Person) -> None:
         raise InvalidInput(f"{person.email} is not a member of the run team {team.slug}.", field="person")
 
 
-def sign_support(*, actor: Actor, product: Product, person_email: str, comment: str = "") -> SupportSignoff:
-    """``person`` says "I can support this". Only members of the product's run team may."""
-    person = person_by_email(person_email, field="person")
+def _signer(actor: Actor, person_email: str | None) -> tuple[Person, policy.Decision]:
+    """The person a sign-off is for: the actor themself. Naming someone else is refused,
+    except for an admin acting on their behalf with a reason (recorded as an override)."""
+    email = (person_email or actor.email or "").strip().lower()
+    decision = policy.require(actor, "signoff.sign", _Named(email))
+    person = person_by_email(email, field="person")
+    return person, decision
+
+
+class _Named:
+    """Just an email, for the policy's ``self`` rule before the Person is looked up."""
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+
+
+def sign_support(
+    *, actor: Actor, product: Product, person_email: str | None = None, comment: str = ""
+) -> SupportSignoff:
+    """The actor says "I can support this" (an admin may sign on a run-team member's
+    behalf, with a reason). Only members of the product's run team may sign."""
+    person, decision = _signer(actor, person_email)
     _require_run_team_member(product, person)
     now = timezone.now()
     signoff, created = SupportSignoff.objects.get_or_create(
@@ -238,15 +262,16 @@ def sign_support(*, actor: Actor, product: Product, person_email: str, comment: 
         obj=signoff,
         product=product,
         changes={"person": person.email, "comment": signoff.comment},
+        decision=decision,
     )
     notify_facts_changed([product.id])
     return signoff
 
 
 def withdraw_support(
-    *, actor: Actor, product: Product, person_email: str, comment: str = ""
+    *, actor: Actor, product: Product, person_email: str | None = None, comment: str = ""
 ) -> SupportSignoff:
-    person = person_by_email(person_email, field="person")
+    person, decision = _signer(actor, person_email)
     try:
         signoff = SupportSignoff.objects.get(product=product, person=person, withdrawn_at__isnull=True)
     except SupportSignoff.DoesNotExist:
@@ -263,6 +288,7 @@ def withdraw_support(
         obj=signoff,
         product=product,
         changes={"person": person.email, "comment": signoff.comment},
+        decision=decision,
     )
     notify_facts_changed([product.id])
     return signoff
@@ -274,6 +300,7 @@ def withdraw_support(
 def set_support_estimate(
     *, actor: Actor, product: Product, hours_per_week: float, basis: str = ""
 ) -> SupportEstimate:
+    policy.require(actor, "evidence.edit", product)
     estimate = SupportEstimate.objects.filter(product=product).first() or SupportEstimate(product=product)
     before = {"hours_per_week": estimate.hours_per_week, "basis": estimate.basis} if estimate.pk else {}
     estimate.hours_per_week = hours_per_week

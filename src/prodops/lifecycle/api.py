@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.errors import HttpError
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.api_errors import field_error
@@ -24,7 +25,7 @@ router = Router(tags=["lifecycle"])
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return api_actor(request)
 
 
 def transition_out(t: Transition) -> dict[str, Any]:

@@ -57,22 +57,22 @@ def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
         nxt = get_standard(p.standard).next_stage(p.stage)
         if nxt:
             t = services.request_transition(
-                actor=Actor(label=p.build_lead.email, via="system"),
+                actor=Actor.person(p.build_lead.email, "system"),
                 product=p,
                 to_stage=nxt,
                 reason="Feature-complete; pilot cohort agreed with support.",
             )
-            services.approve_transition(actor=Actor(label=p.build_lead.email, via="system"), transition=t)
+            services.approve_transition(actor=Actor.person(p.build_lead.email, "system"), transition=t)
     if len(movable) > 1:
         p = movable[1]
         nxt = get_standard(p.standard).next_stage(p.stage)
         if nxt:
-            lead_b = Actor(label=p.build_lead.email, via="system")
+            lead_b = Actor.person(p.build_lead.email, "system")
             t = services.request_transition(
                 actor=lead_b, product=p, to_stage=nxt, reason="Deadline next week."
             )
             services.reject_transition(
-                actor=Actor(label=p.run_lead.email, via="system"),
+                actor=Actor.person(p.run_lead.email, "system"),
                 transition=t,
                 reason="Support has not been trained yet; the date does not open the gate.",
             )

@@ -19,18 +19,18 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from prodops.accounts import policy
 from prodops.audit.services import record
 from prodops.catalog.models import Person, Product
 from prodops.core.actors import Actor
+from prodops.core.errors import Refused
 from prodops.core.signals import notify_facts_changed, send_on_commit, transition_executed
 from prodops.lifecycle.models import Approval, Transition
 from prodops.notifications.services import notify
 from prodops.readiness.services import (
-    NotAllowed,
     ReadinessError,
     actor_user,
     get_standard,
-    is_admin,
     lead_roles,
     product_readiness,
 )
@@ -69,6 +69,7 @@ class TransitionError(ReadinessError):
 def request_transition(
     *, actor: Actor, product: Product, to_stage: str, reason: str = "", now: datetime | None = None
 ) -> Transition:
+    decision = policy.require(actor, "transition.request", product)
     now = now or timezone.now()
     # One pending transition per product: two requests at the same moment queue on the
     # product's row, so the second sees the first's pending transition.
@@ -105,6 +106,7 @@ def request_transition(
         obj=transition,
         product=product,
         changes={"stage": [product.stage, to_stage], "kind": [None, kind]},
+        decision=decision,
     )
     _tell("transition.requested", actor=actor, transition=transition, reason=transition.reason)
     return transition
@@ -124,34 +126,74 @@ def _pending(transition: Transition) -> None:
         raise TransitionError(f"this transition is {transition.status}, not pending", field="transition")
 
 
+def _same_signer(approval: Approval, actor: Actor) -> bool:
+    if approval.user_id is not None and actor.user is not None:
+        return bool(approval.user_id == actor.user.pk)
+    return approval.actor.lower() == actor.label.lower()
+
+
+def _lapsed(approval: Approval, product: Product) -> bool:
+    """A lead's approval counts only while its signer holds the role: a lead replaced (or
+    demoted to viewer) since approving no longer stands for it."""
+    if approval.override:
+        return False
+    holder_id = product.build_lead_id if approval.role == "build_lead" else product.run_lead_id
+    if approval.person_id != holder_id:
+        return True
+    return approval.user is not None and policy.role_of(Actor.for_user(approval.user, "system")) in {
+        None,
+        policy.VIEWER,
+    }
+
+
 @transaction.atomic
 def approve_transition(*, actor: Actor, transition: Transition, now: datetime | None = None) -> Transition:
-    """Sign for the lead role(s) the actor holds; execute once both roles have signed.
+    """Sign for the lead role the actor holds; execute once both roles have signed, by
+    two different people who still hold those roles. An admin who is not a lead signs
+    the missing roles as a recorded override (with a reason).
 
     Approvals of one transition are serialised (a row lock), so two leads approving at
     the same moment execute it exactly once. Approving again what one has already
     approved changes nothing and answers the transition as it stands (a retried
     request must not fail), whatever its status by then."""
     now = now or timezone.now()
-    _lock(transition)
     product = transition.product
-    roles = lead_roles(actor=actor, product=product)
-    override = False
-    if not roles:
-        if not is_admin(actor):
-            raise NotAllowed(
-                f"only the build lead or the run lead of {product.slug} may approve its transitions"
-            )
-        override = True
-        roles = set(ROLES)
-    have = set(transition.approvals.values_list("role", flat=True))
-    new = sorted(roles - have)
+    decision = policy.require(actor, "transition.approve", product)
+    _lock(transition)
+    have = {a.role: a for a in transition.approvals.select_related("user")}
+    override = decision.override
+    held: set[str] = set()
+    if not override:
+        held = lead_roles(actor=actor, product=product)
+        mine = {role for role, a in have.items() if not a.override and _same_signer(a, actor)}
+        if mine:
+            if held - set(have) and transition.status == Transition.Status.PENDING:
+                raise Refused(
+                    "you have approved this transition already; the other lead role must be "
+                    "approved by a different person",
+                    field="transition",
+                )
+            return transition  # approving again adds nothing
+    if transition.status == Transition.Status.PENDING:
+        for role, approval in list(have.items()):
+            if _lapsed(approval, product):
+                record(
+                    actor=actor,
+                    action="transition.approval_lapsed",
+                    obj=transition,
+                    product=product,
+                    changes={role: [approval.actor, None]},
+                )
+                approval.delete()
+                del have[role]
+    person = None
+    # A person signs one role only (the build lead's first when they hold both).
+    new = sorted(set(ROLES) - set(have)) if override else sorted(held - set(have))[:1]
     if not new:
         return transition
     _pending(transition)
-    person = None
     if not override:
-        person = product.build_lead if "build_lead" in new else product.run_lead
+        person = product.build_lead if new[0] == "build_lead" else product.run_lead
     for role in new:
         Approval.objects.create(
             transition=transition,
@@ -170,10 +212,11 @@ def approve_transition(*, actor: Actor, transition: Transition, now: datetime | 
         action="transition.override" if override else "transition.approve",
         obj=transition,
         product=product,
-        changes={"approved": [sorted(have), sorted(have | set(new))]},
+        changes={"approved": [sorted(have), sorted(set(have) | set(new))]},
+        decision=decision,
     )
     _tell("transition.approved", actor=actor, transition=transition, approved=", ".join(new))
-    if have | set(new) >= set(ROLES):
+    if set(have) | set(new) >= set(ROLES):
         _execute(actor=actor, transition=transition, now=now)
     return transition
 
@@ -262,10 +305,11 @@ def reject_transition(
     *, actor: Actor, transition: Transition, reason: str, now: datetime | None = None
 ) -> Transition:
     """A lead (or an admin) says no; the transition is refused with their reason."""
+    if not actor.reason.strip() and reason.strip():
+        actor = actor.with_reason(reason.strip())  # an admin's override gives the rejection's reason
+    policy.require(actor, "transition.reject", transition.product)
     _lock(transition)
     _pending(transition)
-    if not lead_roles(actor=actor, product=transition.product) and not is_admin(actor):
-        raise NotAllowed("only the product's leads may reject its transitions")
     if not reason.strip():
         raise TransitionError("a rejection needs a reason", field="reason")
     _refuse(
@@ -280,22 +324,18 @@ def reject_transition(
 
 @transaction.atomic
 def cancel_transition(*, actor: Actor, transition: Transition, now: datetime | None = None) -> Transition:
-    """The requester, a lead or an admin withdraws a pending request."""
+    """A lead, a member of its teams, product operations or an admin withdraws a pending request."""
+    decision = policy.require(actor, "transition.cancel", transition.product)
     _lock(transition)
     _pending(transition)
-    allowed = (
-        actor.label == transition.requested_by
-        or lead_roles(actor=actor, product=transition.product)
-        or is_admin(actor)
-    )
-    if not allowed:
-        raise NotAllowed("only the requester, the product's leads or an admin may cancel a transition")
     transition.status = Transition.Status.CANCELLED
     transition.decided_at = now or timezone.now()
     transition.decided_by = actor.label
     transition.refusal = "cancelled"
     transition.save(update_fields=["status", "decided_at", "decided_by", "refusal"])
-    record(actor=actor, action="transition.cancel", obj=transition, product=transition.product)
+    record(
+        actor=actor, action="transition.cancel", obj=transition, product=transition.product, decision=decision
+    )
     return transition
 
 

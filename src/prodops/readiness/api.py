@@ -14,6 +14,7 @@ from django.utils import timezone
 from ninja import Body, Router
 from ninja.errors import HttpError, ValidationError
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.api_errors import field_error
@@ -40,7 +41,7 @@ def invalid(exc: services.ReadinessError) -> ValidationError:
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return api_actor(request)
 
 
 def _product(slug: str) -> Product:

@@ -23,7 +23,7 @@ def _at(day: date) -> datetime:
 
 def lead(product: Product, role: str) -> Actor:
     person = product.build_lead if role == "build_lead" else product.run_lead
-    return Actor(label=person.email, via="system")
+    return Actor.person(person.email, "system")
 
 
 def seed(*, actor: Actor, today: date, rng: random.Random) -> None:

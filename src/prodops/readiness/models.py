@@ -137,7 +137,24 @@ class Waiver(models.Model):
 
     @property
     def signed(self) -> bool:
-        return self.build_lead_signed_at is not None and self.run_lead_signed_at is not None
+        """In force once both roles signed, by two different people (or by an admin's
+        recorded override): one person can never stand for both leads."""
+        if self.build_lead_signed_at is None or self.run_lead_signed_at is None:
+            return False
+        return (
+            self.build_lead_signed_by.lower() != self.run_lead_signed_by.lower()
+            or self.build_lead_override
+            or self.run_lead_override
+        )
+
+
+def signed_by_two() -> models.Q:
+    """The database form of ``Waiver.signed``."""
+    return models.Q(build_lead_signed_at__isnull=False, run_lead_signed_at__isnull=False) & (
+        ~models.Q(build_lead_signed_by__iexact=models.F("run_lead_signed_by"))
+        | models.Q(build_lead_override=True)
+        | models.Q(run_lead_override=True)
+    )
 
 
 class PendingEvaluation(models.Model):

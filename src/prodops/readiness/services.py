@@ -41,12 +41,13 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pydantic import ValidationError
 
+from prodops.accounts import policy
 from prodops.audit.models import AuditEntry
 from prodops.audit.services import record
 from prodops.catalog.models import Person, Product, Team
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
-from prodops.core.errors import InvalidInput, PermissionDenied
+from prodops.core.errors import InvalidInput, PermissionDenied, Refused
 from prodops.core.signals import notify_facts_changed
 from prodops.core.tasks import enqueue_on_commit
 from prodops.notifications.services import both_leads, notify, team_members
@@ -58,6 +59,7 @@ from prodops.readiness.models import (
     ProductEvaluation,
     Standard,
     Waiver,
+    signed_by_two,
 )
 from prodops.readiness.rules import CompiledStandard, Result, RuleError
 from prodops.readiness.spec import StandardSpec, dump
@@ -75,8 +77,8 @@ class ReadinessError(InvalidInput):
     """Bad input to a readiness service; ``field`` names the offending field."""
 
 
-class NotAllowed(PermissionDenied):
-    """The actor may not do this (e.g. sign a waiver without being one of the leads)."""
+# The actor may not do this: the policy's refusal (kept under its old name for callers).
+NotAllowed = PermissionDenied
 
 
 # --- who is who ---------------------------------------------------------------------------
@@ -88,18 +90,13 @@ def actor_user(actor: Actor) -> Any:
 
 
 def is_admin(actor: Actor) -> bool:
-    return bool(actor.user is not None and getattr(actor.user, "is_superuser", False))
+    return policy.role_of(actor) == policy.ADMIN
 
 
 def lead_roles(*, actor: Actor, product: Product) -> set[str]:
-    """The lead roles the actor holds on the product, matched by email (case-insensitive)."""
-    email = actor.email
-    roles: set[str] = set()
-    if email and product.build_lead.email.lower() == email:
-        roles.add("build_lead")
-    if email and product.run_lead.email.lower() == email:
-        roles.add("run_lead")
-    return roles
+    """The lead roles the actor holds on the product, matched by email (case-insensitive).
+    A viewer holds none, even when named as a lead (the policy decides)."""
+    return policy.lead_roles(actor, product)
 
 
 # --- standards ----------------------------------------------------------------------------
@@ -170,6 +167,7 @@ def apply_standard(
     """Create or update a standard so it matches the spec: ``created``, ``updated`` or
     ``unchanged``. The version grows only when the spec changes. Products on this
     standard are re-evaluated (through ``facts_changed``)."""
+    policy.require(actor, "standard.manage")
     parsed = parse_standard_spec(spec.model_dump() if isinstance(spec, StandardSpec) else spec)
     digest = spec_digest(parsed)
     existing = Standard.objects.filter(slug=slug).first()
@@ -449,9 +447,8 @@ def _active_waivers(ids: Sequence[int], now: datetime) -> dict[int, dict[str, ru
             product_id__in_ids=ids,
             revoked_at__isnull=True,
             expires_at__gt=now,
-            build_lead_signed_at__isnull=False,
-            run_lead_signed_at__isnull=False,
         )
+        .filter(signed_by_two())
         .order_by("expires_at")
         .values_list("product_id", "criterion", "pk", "expires_at", "reason")
     )
@@ -849,6 +846,7 @@ def set_custom_facts(
 ) -> dict[str, Any]:
     """Set custom facts (``custom.<key>``). A null value removes the key; with
     ``replace``, keys not given are removed. Returns the product's custom facts."""
+    decision = policy.require(actor, "facts.set", product)
     for key, value in facts.items():
         if not _CUSTOM_KEY.match(str(key)):
             raise ReadinessError(
@@ -877,7 +875,9 @@ def set_custom_facts(
         for k in sorted(set(before) | set(after))
         if before.get(k) != after.get(k)
     }
-    record(actor=actor, action="product.facts", obj=product, product=product, changes=changed)
+    record(
+        actor=actor, action="product.facts", obj=product, product=product, changes=changed, decision=decision
+    )
     notify_facts_changed([product.pk])
     return after
 
@@ -929,14 +929,21 @@ def attest(
     if not re.match(r"^https?://\S+$", evidence_url or ""):
         raise ReadinessError("evidence_url must be an http(s) link to the evidence", field="evidence_url")
     role = cc.criterion.attest.role
+    if not actor.reason.strip() and comment.strip():
+        actor = actor.with_reason(comment.strip())  # an admin's override explains itself in the comment
+    action = {"build_lead": "attestation.build_lead", "run_lead": "attestation.run_lead"}.get(
+        role, "attestation.team"
+    )
+    decision = policy.require(actor, action, product)
     person = _attest_role_holder(actor=actor, product=product, role=role)
-    override = False
-    if person is None:
-        if not is_admin(actor):
-            raise NotAllowed(
-                f"only the {role.replace('_', ' ')} of {product.slug} may attest {criterion_id!r}"
-            )
-        override = True
+    if person is None and not decision.override:
+        decision = policy.require_override(
+            actor,
+            action,
+            product,
+            why=f"only the {role.replace('_', ' ')} of {product.slug} may attest {criterion_id!r}",
+        )
+    override = decision.override
     every = cc.criterion.attest.every
     obj = Attestation.objects.create(
         product=product,
@@ -957,6 +964,7 @@ def attest(
         obj=obj,
         product=product,
         changes={"criterion": [None, criterion_id], "evidence_url": [None, evidence_url]},
+        decision=decision,
     )
     notify_facts_changed([product.pk])
     return obj
@@ -966,13 +974,18 @@ def attest(
 
 
 def _sign(waiver: Waiver, *, actor: Actor, roles: set[str], override: bool, now: datetime) -> list[str]:
-    signed = []
+    """Sign the unsigned ``roles``. A person signs one role only: the other lead role is
+    signed by a different person (an admin's override may sign both, recorded as such)."""
+    signed: list[str] = []
     for role in sorted(roles):
-        if getattr(waiver, f"{role}_signed_at") is None:
-            setattr(waiver, f"{role}_signed_at", now)
-            setattr(waiver, f"{role}_signed_by", actor.label)
-            setattr(waiver, f"{role}_override", override)
-            signed.append(role)
+        if getattr(waiver, f"{role}_signed_at") is not None:
+            continue
+        if not override and signed:
+            break
+        setattr(waiver, f"{role}_signed_at", now)
+        setattr(waiver, f"{role}_signed_by", actor.label)
+        setattr(waiver, f"{role}_override", override)
+        signed.append(role)
     return signed
 
 
@@ -996,6 +1009,16 @@ def risk_of(*, product: Product, ref: int | str | None) -> Risk | None:
     return risk
 
 
+def _signed_by(waiver: Waiver, actor: Actor) -> list[str]:
+    return [
+        role
+        for role in ("build_lead", "run_lead")
+        if getattr(waiver, f"{role}_signed_at") is not None
+        and not getattr(waiver, f"{role}_override")
+        and getattr(waiver, f"{role}_signed_by").lower() == actor.label.lower()
+    ]
+
+
 def create_waiver(
     *,
     actor: Actor,
@@ -1007,8 +1030,13 @@ def create_waiver(
     now: datetime | None = None,
 ) -> Waiver:
     """Propose a waiver of one criterion until ``expires_at`` (at most
-    ``PRODOPS_WAIVER_MAX_DAYS`` ahead). Only the product's leads (or an admin) may; a lead
-    who creates a waiver signs it for their role. It counts once both leads signed."""
+    ``PRODOPS_WAIVER_MAX_DAYS`` ahead). Only the product's leads (or an admin, with a
+    reason) may; a lead who creates a waiver signs it for their role. It counts once
+    both lead roles are signed by two different people."""
+    if not actor.reason.strip() and reason.strip():
+        # The waiver's own reason is the reason of an admin's override.
+        actor = actor.with_reason(reason.strip())
+    decision = policy.require(actor, "waiver.propose", product)
     now = now or timezone.now()
     standard = get_standard(product.standard)
     if criterion_id not in standard.by_id:
@@ -1022,9 +1050,7 @@ def create_waiver(
         raise ReadinessError("expires_at must be in the future", field="expires_at")
     if expires_at > now + timedelta(days=max_days):
         raise ReadinessError(f"a waiver lasts at most {max_days} days", field="expires_at")
-    roles = lead_roles(actor=actor, product=product)
-    if not roles and not is_admin(actor):
-        raise NotAllowed(f"only the build lead or the run lead of {product.slug} may propose a waiver")
+    roles = set() if decision.override else lead_roles(actor=actor, product=product)
     linked = risk_of(product=product, ref=risk)
     waiver = Waiver(
         product=product,
@@ -1036,7 +1062,7 @@ def create_waiver(
         created_at=now,
         created_by_user=actor_user(actor),
     )
-    _sign(waiver, actor=actor, roles=roles, override=False, now=now)
+    signed = _sign(waiver, actor=actor, roles=roles, override=False, now=now)
     waiver.save()
     record(
         actor=actor,
@@ -1047,8 +1073,9 @@ def create_waiver(
             "criterion": [None, criterion_id],
             "expires_at": [None, expires_at.isoformat()],
             "risk": [None, linked.ref if linked else None],
-            "signed": [None, sorted(roles)],
+            "signed": [None, signed],
         },
+        decision=decision,
     )
     _tell_waiver(actor=actor, waiver=waiver)
     if waiver.signed:
@@ -1078,30 +1105,39 @@ def _tell_waiver(*, actor: Actor, waiver: Waiver) -> None:
 
 
 def sign_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) -> Waiver:
-    """Sign for the lead role(s) the actor holds. An admin who is not a lead signs every
-    missing role, recorded as an override."""
+    """Sign for the lead role the actor holds. Signing again adds nothing; a person who
+    holds both roles signs one, and a different person must sign the other. An admin who
+    is not a lead signs every missing role as a recorded override (with a reason)."""
     now = now or timezone.now()
     product = waiver.product
+    decision = policy.require(actor, "waiver.sign", product)
     if waiver.revoked_at is not None:
         raise ReadinessError("this waiver was revoked", field="waiver")
     if waiver.expires_at <= now:
         raise ReadinessError("this waiver has expired", field="waiver")
-    roles = lead_roles(actor=actor, product=product)
-    override = False
-    if not roles:
-        if not is_admin(actor):
-            raise NotAllowed(f"only the build lead or the run lead of {product.slug} may sign its waivers")
-        roles, override = {"build_lead", "run_lead"}, True
-    signed = _sign(waiver, actor=actor, roles=roles, override=override, now=now)
+    if decision.override:
+        roles = {"build_lead", "run_lead"}
+    else:
+        roles = lead_roles(actor=actor, product=product)
+        if _signed_by(waiver, actor):
+            if roles - set(_signed_by(waiver, actor)) and not waiver.signed:
+                raise Refused(
+                    "you have signed this waiver already; the other lead role must be signed "
+                    "by a different person",
+                    field="waiver",
+                )
+            return waiver  # signing twice adds nothing
+    signed = _sign(waiver, actor=actor, roles=roles, override=decision.override, now=now)
     if not signed:
-        raise ReadinessError("you have already signed this waiver", field="waiver")
+        return waiver
     waiver.save()
     record(
         actor=actor,
-        action="waiver.override" if override else "waiver.sign",
+        action="waiver.override" if decision.override else "waiver.sign",
         obj=waiver,
         product=product,
         changes={"signed": [None, signed]},
+        decision=decision,
     )
     if waiver.signed:
         _tell_waiver(actor=actor, waiver=waiver)
@@ -1110,14 +1146,12 @@ def sign_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) ->
 
 
 def revoke_waiver(*, actor: Actor, waiver: Waiver, now: datetime | None = None) -> Waiver:
-    roles = lead_roles(actor=actor, product=waiver.product)
-    if not roles and not is_admin(actor):
-        raise NotAllowed("only the product's leads may revoke its waivers")
+    decision = policy.require(actor, "waiver.revoke", waiver.product)
     if waiver.revoked_at is None:
         waiver.revoked_at = now or timezone.now()
         waiver.revoked_by = actor.label
         waiver.save(update_fields=["revoked_at", "revoked_by"])
-        record(actor=actor, action="waiver.revoke", obj=waiver, product=waiver.product)
+        record(actor=actor, action="waiver.revoke", obj=waiver, product=waiver.product, decision=decision)
         notify_facts_changed([waiver.product_id])
     return waiver
 
@@ -1130,9 +1164,8 @@ def expiring_waivers(*, within: timedelta, now: datetime | None = None) -> list[
             revoked_at__isnull=True,
             expires_at__gt=now,
             expires_at__lte=now + within,
-            build_lead_signed_at__isnull=False,
-            run_lead_signed_at__isnull=False,
         )
+        .filter(signed_by_two())
         .select_related("product")
         .order_by("expires_at", "id")
     )

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.pagination import MAX_LIMIT, Envelope, paginate
@@ -28,7 +29,7 @@ router = Router(tags=["risks"])
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return api_actor(request)
 
 
 def risk_out(risk: Risk) -> dict[str, Any]:

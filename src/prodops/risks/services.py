@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from prodops.accounts import policy
 from prodops.audit.services import diff, record
 from prodops.catalog.models import Product
 from prodops.catalog.services import person_by_email
@@ -67,6 +68,7 @@ def create_risk(
     mitigation: str = "",
     status: str = Risk.Status.OPEN,
 ) -> Risk:
+    policy.require(actor, "evidence.edit", product)
     owner = person_by_email(owner_email, field="owner") if owner_email else None
     risk = Risk(
         product=product,
@@ -89,6 +91,7 @@ def create_risk(
 def update_risk(*, actor: Actor, risk: Risk, **changes: Any) -> bool:
     """Change the given fields (title, description, likelihood, impact, owner_email,
     mitigation, status, next_review). Returns True if anything changed."""
+    policy.require(actor, "evidence.edit", risk.product)
     allowed = {
         "title",
         "description",
@@ -122,6 +125,7 @@ def update_risk(*, actor: Actor, risk: Risk, **changes: Any) -> bool:
 
 def delete_risk(*, actor: Actor, risk: Risk) -> None:
     product = risk.product
+    policy.require(actor, "evidence.edit", product)
     record(actor=actor, action="risk.delete", obj=risk, product=product, changes=_risk_state(risk))
     try:
         risk.delete()
@@ -156,6 +160,7 @@ def create_known_error(
     defect_id: str = "",
     status: str = KnownError.Status.OPEN,
 ) -> KnownError:
+    policy.require(actor, "evidence.edit", product)
     ke = KnownError(
         product=product,
         title=(title or "").strip(),
@@ -173,6 +178,7 @@ def create_known_error(
 
 
 def update_known_error(*, actor: Actor, known_error: KnownError, **changes: Any) -> bool:
+    policy.require(actor, "evidence.edit", known_error.product)
     allowed = {"title", "symptom", "cause", "workaround", "defect_id", "status"}
     unknown = set(changes) - allowed
     if unknown:
@@ -194,6 +200,7 @@ def update_known_error(*, actor: Actor, known_error: KnownError, **changes: Any)
 
 def delete_known_error(*, actor: Actor, known_error: KnownError) -> None:
     product = known_error.product
+    policy.require(actor, "evidence.edit", product)
     record(
         actor=actor,
         action="known_error.delete",

@@ -13,14 +13,13 @@ from datetime import datetime, time
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from prodops.accounts.roles import can_contribute, can_sign, lead_role, products_for, role_of
+from prodops.accounts import policy
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.web import fixes
@@ -29,13 +28,26 @@ from prodops.web.forms import AttestForm, RejectForm, TransitionRequestForm, Wai
 
 def _product(request: HttpRequest, slug: str) -> Product:
     return get_object_or_404(
-        products_for(request.user).select_related("build_lead", "run_lead", "build_team", "run_team"),
+        policy.restrict(Product.objects.all(), _actor(request)).select_related(
+            "build_lead", "run_lead", "build_team", "run_team"
+        ),
         slug=slug,
     )
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "web")  # type: ignore[arg-type]
+    # An admin's override (signing in a lead's place) carries the reason typed with it.
+    reason = request.POST.get("override_reason", "") if request.method == "POST" else ""
+    return Actor.for_user(request.user, "web", reason=reason.strip())  # type: ignore[arg-type]
+
+
+def _who(user: Any) -> Actor:
+    return Actor.for_user(user, "web")
+
+
+def _my_lead_role(user: Any, product: Product) -> str | None:
+    roles = policy.lead_roles(_who(user), product)
+    return "build_lead" if "build_lead" in roles else next(iter(roles), None)
 
 
 def _back(product: Product) -> HttpResponse:
@@ -52,13 +64,15 @@ def _form_error(request: HttpRequest, form: Any) -> None:
 def _run(
     request: HttpRequest, product: Product, action: Callable[[], Any], success: str | Callable[[Any], str]
 ) -> HttpResponse:
-    from prodops.readiness.services import NotAllowed, ReadinessError
+    from prodops.core.errors import Refused
+    from prodops.readiness.services import ReadinessError
 
+    # A refusal by the policy propagates: the middleware answers 403.
     try:
         with transaction.atomic():
             result = action()
-    except NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
+    except Refused as exc:
+        messages.error(request, exc.message)
     except ReadinessError as exc:
         messages.error(request, exc.message)
     else:
@@ -88,7 +102,8 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
     )
     pending = {w.criterion: w for w in waivers if not w.signed}
     active = {w.criterion: w for w in waivers if w.signed}
-    me = lead_role(user, product)
+    me = _my_lead_role(user, product)
+    actor = _who(user)
     reads = {cc.criterion.id: cc.facts for cc in standard.criteria}
     rows: list[dict[str, Any]] = []
     for c in result.criteria:
@@ -103,8 +118,11 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
                 "can_attest": c.kind == "attest"
                 and (
                     me == c.role
-                    or role_of(user) == "admin"
-                    or (c.role not in {"build_lead", "run_lead"} and can_contribute(user))
+                    or policy.role_of(actor) == policy.ADMIN
+                    or (
+                        c.role not in {"build_lead", "run_lead"}
+                        and policy.allows(actor, "attestation.team", product)
+                    )
                 ),
             }
         )
@@ -118,7 +136,7 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
         "counts": result.counts(),
         "waiver_form": WaiverForm(),
         "attest_form": AttestForm(),
-        "can_sign": can_sign(user, product),
+        "can_sign": policy.allows(actor, "waiver.sign", product),
         "my_lead_role": me,
         "waiver_max_days": _waiver_max_days(),
     }
@@ -150,18 +168,20 @@ def transitions_context(product: Product, user: Any) -> dict[str, Any]:
     history = list(Transition.objects.filter(product=product).prefetch_related("approvals")[:10])
     pending = next((t for t in history if t.status == Transition.Status.PENDING), None)
     approved_roles = {a.role for a in pending.approvals.all()} if pending else set()
-    me = lead_role(user, product)
+    me = _my_lead_role(user, product)
+    actor = _who(user)
+    is_admin = policy.role_of(actor) == policy.ADMIN
     stages = list(get_standard(product.standard).stages)
     return {
         "transition_history": history,
         "pending": pending,
         "approved_roles": approved_roles,
         "can_approve": pending is not None
-        and can_sign(user, product)
-        and (me is None or me not in approved_roles or role_of(user) == "admin"),
+        and policy.allows(actor, "transition.approve", product)
+        and (me is None or me not in approved_roles or is_admin),
         "request_form": TransitionRequestForm(stages=stages, current=product.stage),
         "reject_form": RejectForm(),
-        "can_request": can_contribute(user) and pending is None,
+        "can_request": policy.allows(actor, "transition.request", product) and pending is None,
     }
 
 
@@ -171,8 +191,6 @@ def request_transition(request: HttpRequest, slug: str) -> HttpResponse:
     from prodops.readiness.services import get_standard
 
     product = _product(request, slug)
-    if not can_contribute(request.user):
-        raise PermissionDenied("Viewers cannot request transitions.")
     form = TransitionRequestForm(
         request.POST, stages=list(get_standard(product.standard).stages), current=product.stage
     )
@@ -201,8 +219,6 @@ def approve_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     from prodops.lifecycle import services as lifecycle
 
     product = _product(request, slug)
-    if not can_sign(request.user, product):
-        raise PermissionDenied("Only the product's build lead and run lead may approve its transitions.")
     transition = _transition(product, pk)
     transition.product = product
 
@@ -226,8 +242,6 @@ def reject_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     from prodops.lifecycle import services as lifecycle
 
     product = _product(request, slug)
-    if not can_sign(request.user, product):
-        raise PermissionDenied("Only the product's leads may reject its transitions.")
     transition = _transition(product, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
@@ -248,8 +262,6 @@ def cancel_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     from prodops.lifecycle import services as lifecycle
 
     product = _product(request, slug)
-    if not can_contribute(request.user):
-        raise PermissionDenied("Viewers cannot cancel transitions.")
     transition = _transition(product, pk)
     return _run(
         request,
@@ -267,8 +279,6 @@ def create_waiver(request: HttpRequest, slug: str) -> HttpResponse:
     from prodops.readiness import services as readiness
 
     product = _product(request, slug)
-    if not can_sign(request.user, product):
-        raise PermissionDenied("Only the product's leads may propose waivers.")
     form = WaiverForm(request.POST)
     if not form.is_valid():
         _form_error(request, form)
@@ -301,8 +311,6 @@ def sign_waiver(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     from prodops.readiness.models import Waiver
 
     product = _product(request, slug)
-    if not can_sign(request.user, product):
-        raise PermissionDenied("Only the product's leads may sign its waivers.")
     waiver = get_object_or_404(Waiver, pk=pk, product=product)
     waiver.product = product
     return _run(
@@ -322,8 +330,6 @@ def attest(request: HttpRequest, slug: str) -> HttpResponse:
     from prodops.readiness import services as readiness
 
     product = _product(request, slug)
-    if not can_contribute(request.user):
-        raise PermissionDenied("Viewers cannot attest.")
     form = AttestForm(request.POST)
     if not form.is_valid():
         _form_error(request, form)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prodops.accounts import policy
-from prodops.accounts.roles import can_contribute, can_edit_catalog, can_sign, products_for
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core import errors as core_errors
@@ -30,8 +29,17 @@ BOARD_TILES = 8
 PAGE_SIZE = 50
 
 
+def _can(request: HttpRequest, action: str, obj: Any = None) -> bool:
+    """Whether to *show* a button or form; the service decides what may be *done*."""
+    return policy.allows(_actor(request), action, obj)
+
+
+def _products(request: HttpRequest) -> QuerySet[Product]:
+    return policy.restrict(Product.objects.all(), _actor(request))
+
+
 def _filtered(request: HttpRequest, form: PortfolioFilterForm) -> QuerySet[Product]:
-    qs = products_for(request.user)
+    qs = _products(request)
     if not form.is_valid():
         return qs
     data = form.cleaned_data
@@ -67,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "total": sum(counts.values()),
         "counts": [(s, counts.get(s, 0)) for s in stages],
         "query": _query_without(request, "view", "page"),
-        "can_create": policy.allows(_actor(request), "product.create"),
+        "can_create": _can(request, "product.create"),
     }
     if view == "list":
         page = Paginator(tiles, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -103,7 +111,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(
-        products_for(request.user).select_related("build_lead", "run_lead", "build_team", "run_team"),
+        _products(request).select_related("build_lead", "run_lead", "build_team", "run_team"),
         slug=slug,
     )
     today = timezone.localdate()
@@ -118,9 +126,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "stakeholders": product.stakeholders.select_related("person"),
         "slos": product.slos.all(),
         "activity": AuditEntry.objects.filter(product=product)[:15],
-        "can_edit": can_edit_catalog(request.user),
-        "can_contribute": can_contribute(request.user),
-        "can_sign": can_sign(request.user, product),
+        "can_edit": _can(request, "product.edit", product),
+        "can_contribute": _can(request, "evidence.edit", product),
+        "can_sign": _can(request, "transition.approve", product),
         "sections": [sections.context(s, product, today=today) for s in sections.SECTIONS.values()],
         **integrations.product_sections(product, request.user),
         **views_evidence.product_context(request, product),
@@ -130,11 +138,6 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/product.html", context)
 
 
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied("Your role does not allow this.")
-
-
 def activity(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.select_related("product").all()
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -142,7 +145,7 @@ def activity(request: HttpRequest) -> HttpResponse:
 
 
 def product_activity(request: HttpRequest, slug: str) -> HttpResponse:
-    product = get_object_or_404(products_for(request.user), slug=slug)
+    product = get_object_or_404(_products(request), slug=slug)
     from prodops.comments.models import Comment
 
     entries = AuditEntry.objects.filter(product=product)
@@ -152,7 +155,12 @@ def product_activity(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/activity.html",
-        {"page": page, "product": product, "comments": comments, "can_comment": can_contribute(request.user)},
+        {
+            "page": page,
+            "product": product,
+            "comments": comments,
+            "can_comment": _can(request, "comment.create", product),
+        },
     )
 
 
@@ -181,8 +189,8 @@ def _product_form_response(request: HttpRequest, form: Any, product: Product | N
 
 
 def product_create(request: HttpRequest) -> HttpResponse:
-    # Members create products too (in the first stage): the policy's product.create.
-    require(policy.allows(_actor(request), "product.create"))
+    # Showing the form is not a decision: the catalog service decides on save.
+    policy.require(_actor(request), "product.create")
     form = ProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,11 +207,11 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 
 def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    require(can_edit_catalog(request.user))
     product = get_object_or_404(
-        products_for(request.user).select_related("build_lead", "run_lead", "build_team", "run_team"),
+        _products(request).select_related("build_lead", "run_lead", "build_team", "run_team"),
         slug=slug,
     )
+    policy.require(_actor(request), "product.edit", product)
     initial = {
         "slug": product.slug,
         "name": product.name,
@@ -252,10 +260,7 @@ def section_add(request: HttpRequest, slug: str, section: str) -> HttpResponse:
     spec = sections.SECTIONS.get(section)
     if spec is None:
         raise Http404("No such section.")
-    product = get_object_or_404(
-        products_for(request.user).select_related("build_lead", "run_lead"), slug=slug
-    )
-    require(can_contribute(request.user))
+    product = get_object_or_404(_products(request).select_related("build_lead", "run_lead"), slug=slug)
     form = spec.form(request.POST or None, prefix=spec.name)
     htmx = bool(request.headers.get("HX-Request"))
     status = 200
@@ -301,7 +306,7 @@ def _render_section(
 ) -> HttpResponse:
     context = {
         "product": product,
-        "can_contribute": can_contribute(request.user),
+        "can_contribute": _can(request, "evidence.edit", product),
         **sections.context(spec, product, form=form, today=timezone.localdate()),
     }
     template = "web/section_page.html" if full_page else "web/partials/section.html"

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from prodops.accounts import policy
-from prodops.accounts.roles import products_for
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import PermissionDenied
@@ -35,7 +34,9 @@ def actor_of(request: HttpRequest) -> Actor:
 
 def product_of(request: HttpRequest, slug: str) -> Product:
     return get_object_or_404(
-        products_for(request.user).select_related("build_lead", "run_lead", "build_team", "run_team"),
+        policy.restrict(Product.objects.all(), actor_of(request)).select_related(
+            "build_lead", "run_lead", "build_team", "run_team"
+        ),
         slug=slug,
     )
 

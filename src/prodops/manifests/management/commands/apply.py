@@ -39,6 +39,13 @@ class Command(BaseCommand):
             "records added elsewhere (documents, SLOs, links, ...) stay.",
         )
         parser.add_argument("--actor", default="cli", help="Who to record in the audit log (default: cli).")
+        parser.add_argument(
+            "--as",
+            dest="as_email",
+            metavar="EMAIL",
+            help="Act as this person, with their role (recorded under their email), "
+            "instead of as the local operator.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -52,9 +59,12 @@ class Command(BaseCommand):
             apply_options = ApplyOptions(prune=options["prune"])
             try:
                 with transaction.atomic():
-                    results = services.apply(
-                        documents, actor=Actor.cli(options["actor"]), dry_run=dry_run, options=apply_options
+                    actor = (
+                        Actor.person(options["as_email"])
+                        if options["as_email"]
+                        else Actor.cli(options["actor"])
                     )
+                    results = services.apply(documents, actor=actor, dry_run=dry_run, options=apply_options)
                     if dry_run:
                         raise _Rollback
             except _Rollback:

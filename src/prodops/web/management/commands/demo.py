@@ -85,5 +85,5 @@ def demo_credentials() -> tuple[str, str]:
     )
     user.set_password(password)
     user.save()
-    _, raw = create_token(actor=Actor.system("demo"), user=user, name="demo", read_only=True)
+    _, raw = create_token(actor=Actor.for_user(user, "system"), user=user, name="demo", read_only=True)
     return password, raw
