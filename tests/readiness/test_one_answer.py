@@ -142,7 +142,10 @@ def test_retire_is_blocked_only_when_requested(standard, make_product, client, d
     client.force_login(user)
     assert 'badge fail">blocked' not in client.get("/").content.decode()
     Transition.objects.create(
-        product=product, from_stage="operate", to_stage="retire", requested_by="bob@example.com",
+        product=product,
+        from_stage="operate",
+        to_stage="retire",
+        requested_by="bob@example.com",
         requested_at=timezone.now(),
     )
     r = readiness_for([product])[product.pk]

@@ -41,7 +41,14 @@ def test_failure_times_file_reproduces_goel_okumoto_on_ntds(capsys, csv_file):
     assert round(go["params"]["a"], 2) == 33.99  # Goel and Okumoto (1979), NTDS data
     assert round(go["params"]["b"], 5) == 0.00579
     assert set(go) == {
-        "model", "params", "stderr", "log_likelihood", "aic", "degenerate", "goodness_of_fit", "usable"
+        "model",
+        "params",
+        "stderr",
+        "log_likelihood",
+        "aic",
+        "degenerate",
+        "goodness_of_fit",
+        "usable",
     }
     assert payload["selected"] == "goel-okumoto"
     assert payload["forecast"]["interval_level"] == 0.9

@@ -271,7 +271,7 @@ def section_add(request: HttpRequest, slug: str, section: str) -> HttpResponse:
                     spec.create(actor=_actor(request), product=product, data=form.cleaned_data)
             except (ValidationError, ProdOpsError) as exc:
                 if isinstance(exc, core_errors.PermissionDenied):
-                    raise PermissionDenied(exc.message) from exc
+                    raise  # the policy's refusal: the middleware answers 403 with its reason
                 # services name their input ("owner"); the section forms say "owner_email"
                 add_service_error(form, exc, aliases={"owner": "owner_email", "trainer": "trainer_email"})
             else:
@@ -311,5 +311,3 @@ def _render_section(
     }
     template = "web/section_page.html" if full_page else "web/partials/section.html"
     return render(request, template, context, status=status)
-
-
