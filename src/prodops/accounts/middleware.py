@@ -10,7 +10,11 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.defaults import permission_denied
+
+from prodops.core.errors import PermissionDenied
 
 PUBLIC_PREFIXES = (
     "/api/",
@@ -52,11 +56,6 @@ class PolicyDeniedMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-        from django.views.defaults import permission_denied
-
-        from prodops.core.errors import PermissionDenied
-
         if isinstance(exception, PermissionDenied):
             return permission_denied(request, DjangoPermissionDenied(exception.message))
         return None

@@ -172,9 +172,11 @@ def on_product_team(actor: Actor, product: Any) -> bool:
     key = tuple(team_ids)
     cached = getattr(product, "_prodops_team_emails", None)
     if cached is None or cached[0] != key:
-        from prodops.catalog.models import Person
+        from django.apps import apps
 
-        emails = set(Person.objects.filter(teams__pk__in=team_ids).values_list("email", flat=True))
+        # By name: every app imports the policy, so accounts imports no app (no cycles).
+        person_model = apps.get_model("catalog", "Person")
+        emails = set(person_model.objects.filter(teams__pk__in=team_ids).values_list("email", flat=True))
         cached = (key, {e.lower() for e in emails})
         product._prodops_team_emails = cached
     return email in cached[1]

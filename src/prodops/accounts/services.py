@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from prodops.accounts import policy
@@ -88,9 +89,9 @@ def _named_on(person_email: str, product: Any) -> bool:
     if person_email in {product.build_lead.email, product.run_lead.email}:
         return True
     team_ids = [t for t in (product.build_team_id, product.run_team_id) if t]
-    from prodops.catalog.models import Team
-
-    return Team.objects.filter(pk__in=team_ids, members__email=person_email).exists()
+    # By name: every app imports accounts.policy, so accounts imports no app (no cycles).
+    team_model = django_apps.get_model("catalog", "Team")
+    return team_model.objects.filter(pk__in=team_ids, members__email=person_email).exists()
 
 
 def invite_person(*, actor: Actor, email: str, product: Any = None, base_url: str = "") -> str:
@@ -106,9 +107,9 @@ def invite_person(*, actor: Actor, email: str, product: Any = None, base_url: st
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
-    from prodops.accounts import policy
-    from prodops.catalog.models import Person
     from prodops.core.errors import InvalidInput
+
+    Person = django_apps.get_model("catalog", "Person")
 
     email = (email or "").strip().lower()
     person = Person.objects.filter(email=email).first()
