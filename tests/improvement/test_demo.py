@@ -34,6 +34,13 @@ def test_demo_later_lifecycle(db):
     assert {"pass", "fail", "inconclusive", "no_data"} <= set(by_id.values())
     assert by_id["app-launch-ok"] == "pass" and by_id["checkout-ok"] == "fail"
     assert by_id["crash-free"] == "inconclusive" and by_id["points-sync-errors"] == "no_data"
+    # The leads' signed decision, each signing for themself, with its evidence snapshot.
+    decision = status["decision"]
+    assert decision["outcome"] == "extend" and decision["status"] == "signed", decision
+    from prodops.pilots.models import Decision
+
+    signed = Decision.objects.get(product__slug="loyalty-app", status="signed")
+    assert signed.snapshot["criteria"]
     checkout = Product.objects.get(slug="checkout-web")
     watch = flagged()[checkout.pk]
     assert watch.proposal.kind == Transition.Kind.HANDBACK and watch.proposal.status == "pending"

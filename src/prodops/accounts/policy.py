@@ -223,7 +223,9 @@ def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
     if rule == "system":
         return Decision(role in {TASK, OPERATOR}, "only background tasks do this")
     if rule == "ingest":
-        if role == WEBHOOK:
+        # Webhook senders and the system's own tasks (scheduled imports, the demo seeder)
+        # push events as machines do.
+        if role in {WEBHOOK, TASK}:
             return Decision(True)
         return Decision(role in _WRITERS | {PRODUCT_OPS}, "viewers cannot push data")
     if role in {WEBHOOK, TASK}:
@@ -338,7 +340,7 @@ def describe(rule: str) -> str:
         "self": "the person themself (admin: on behalf, with a reason)",
         "manage": "product operations, admins",
         "admin": "admins (and the local CLI operator)",
-        "ingest": "read-write tokens of members and above, webhook senders, the CLI operator",
+        "ingest": "read-write tokens of members and above, webhook senders, tasks, the CLI operator",
         "system": "background tasks and the CLI operator",
         "assignee": "the assignee(s) of the work (admin: override with a reason)",
     }[rule]

@@ -82,3 +82,16 @@ def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
         services.add_feedback(
             actor=actor, product=product, rating=rating, text=text, cohort="members-nordics"
         )
+    # The two leads decide to extend the pilot (checkout fails, crashes are inconclusive):
+    # proposed by the build lead and signed by the run lead, each acting for themself.
+    build_lead = Actor.person(product.build_lead.email)
+    run_lead = Actor.person(product.run_lead.email)
+    decided = timezone.make_aware(datetime.combine(today - timedelta(days=1), time(16, 0)))
+    decision = services.propose_decision(
+        actor=build_lead,
+        product=product,
+        outcome="extend",
+        reason="Checkout fails its 99% target and crash-free sessions are inconclusive: two more weeks.",
+        now=decided,
+    )
+    services.sign_decision(actor=run_lead, decision=decision, now=decided + timedelta(hours=1))
