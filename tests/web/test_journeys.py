@@ -129,7 +129,14 @@ def test_a_refused_htmx_action_is_reported(page, personas, gated_product, sign_i
     from playwright.sync_api import expect
 
     from prodops.accounts.models import UserRole
+    from prodops.catalog.models import Person, Team
 
+    # carol works in the product's run team, so she may add documents (evidence).
+    team = Team.objects.create(slug="payments-support", name="Payments support", kind="run")
+    carol, _ = Person.objects.get_or_create(email=personas["carol"].email, defaults={"name": "Carol"})
+    team.members.add(carol)
+    gated_product.run_team = team
+    gated_product.save()
     sign_in(page, personas["carol"])
     page.goto("/products/payments-api/")
     UserRole.objects.create(user=personas["carol"], role="viewer")
