@@ -308,3 +308,16 @@ def test_fields_a_config_file_manages_are_named_with_its_path_before_editing(
     )
     assert prodops("apply", "-f", str(path), "--dry-run")[0] == 0
     assert ManagedField.objects.count() == before
+
+
+@pytest.mark.parametrize("name", ["risk", "known-error"])
+def test_an_edit_only_form_without_its_item_is_a_404_not_a_500(alice, product, name):
+    """The audit of the policy helper: POST /products/SLUG/evidence/risk/ (no item id)
+    saved item=None and answered 500; the edit-only forms now need their item."""
+    from prodops.risks.models import KnownError, Risk
+
+    before = (Risk.objects.count(), KnownError.objects.count())
+    url = f"/products/{product.slug}/evidence/{name}/"
+    assert alice.get(url).status_code == 404
+    assert alice.post(url, {"title": "x", "status": "open"}).status_code == 404
+    assert (Risk.objects.count(), KnownError.objects.count()) == before

@@ -41,6 +41,7 @@ class Evidence:
     section: str  # the product page anchor to come back to
     initial: Callable[[Product, Any], dict[str, Any]] = _none
     item: Callable[[Product, int], Any] | None = None  # the edited object, by primary key
+    creates: bool = True  # False: the form only edits an existing item (its URL needs the pk)
     form_kwargs: Callable[[Product], dict[str, Any]] = _no_kwargs
     aliases: Mapping[str, str] = field(default_factory=dict)  # service field path -> form field
     manages: tuple[str, ...] = ()  # the product spec fields it writes (config as code)
@@ -405,6 +406,7 @@ EVIDENCE: dict[str, Evidence] = {
             "section-risks",
             initial=_risk_initial,
             item=_risk,
+            creates=False,  # risks are added by the "Add a risk" form of the product page
             aliases={"owner": "owner_email"},
         ),
         Evidence(
@@ -416,6 +418,7 @@ EVIDENCE: dict[str, Evidence] = {
             "section-known-errors",
             initial=_known_error_initial,
             item=_known_error,
+            creates=False,
         ),
     )
 }

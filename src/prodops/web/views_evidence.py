@@ -50,7 +50,8 @@ def back_to(request: HttpRequest, url: str) -> HttpResponse:
 
 def evidence_form(request: HttpRequest, slug: str, name: str, pk: int | None = None) -> HttpResponse:
     spec = evidence.EVIDENCE.get(name)
-    if spec is None or (pk is not None and spec.item is None):
+    if spec is None or (pk is not None and spec.item is None) or (pk is None and not spec.creates):
+        # An edit-only form opened without its item (it used to save item=None: a 500).
         raise Http404("No such form.")
     product = product_of(request, slug)
     item: Any = None
