@@ -34,6 +34,10 @@ def _prodops_error(request: HttpRequest, exc: ProdOpsError) -> HttpResponse:
     """Every error of the hierarchy, mapped once: 422 as django-ninja's list of located
     errors, the others as ``{"detail", "code"}`` (plus ``loc`` when a field is named)."""
     status = exc.status
+    if exc.where == "body" and exc.field and exc.field.split(".")[0] in request.GET:
+        # A service names its input ("gate", "window"); when the request carried it in
+        # the query string, say so (strict_query lets only declared parameters through).
+        exc.where = "query"
     if isinstance(exc, InvalidInput):
         body: dict[str, object] = {"detail": [exc.as_dict()]}
     else:

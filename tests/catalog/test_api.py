@@ -69,6 +69,12 @@ def test_token_create_prints_it_once_and_stores_only_a_hash(prodops):
     assert "dave@example.com" in out
     assert raw not in out
     assert prodops("token", "create", "not-an-email")[0] == 2
+    # The service's refusal (an AccountError, so an InvalidInput) is mapped by prodops.cli
+    # once: exit 2 naming the field, and no token stored.
+    code, _, err = prodops("token", "create", "dave@example.com", "--name", "   ")
+    assert code == 2
+    assert err.startswith("prodops token: name: Give the token a name")
+    assert ApiToken.objects.count() == 1
 
 
 def test_list_paginates(api, catalog):

@@ -176,7 +176,9 @@ def test_dora_api(history, client, django_user_model):
     portfolio = client.get("/api/v1/dora?as_of=2026-01-14&window=14d&linkage=fourkeys").json()
     assert set(portfolio["products"]) == {"payments-api", "quiet-service"}
     assert portfolio["portfolio"]["deployment_frequency"]["products"] == 1
-    assert client.get("/api/v1/dora?window=soon").status_code == 400
+    response = client.get("/api/v1/dora?window=soon")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "window"]
     assert client.get("/api/v1/products/nope/dora").status_code == 404
 
 

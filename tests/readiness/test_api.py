@@ -92,3 +92,30 @@ def test_standards_listing(db, clients):
     r = clients["mallory"].get("/api/v1/standards/default")
     assert r.status_code == 200 and len(r.json()["criteria"]) >= 35
     assert clients["mallory"].get("/api/v1/standards/nope").status_code == 404
+
+
+def test_readiness_and_lifecycle_errors_are_mapped_once(acme_product, clients):
+    """The routers raise ``prodops.core.errors``; the one handler in ``prodops.api``
+    answers: a 422 locates the field (in the query when it came from there), a refusal
+    by the policy is a 403 with its code, an unknown standard a 404 with its code."""
+    api = clients["alice"]
+    r = api.get("/api/v1/products/pay/readiness?gate=moon")
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["query", "gate"]
+    assert "'moon' is not a gate" in r.json()["detail"][0]["msg"]
+    r = api.get("/api/v1/waivers?expiring=soon")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "expiring"]
+    r = api.get("/api/v1/standards/nope")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    r = clients["mallory"].post(
+        "/api/v1/products/pay/attestations",
+        {"criterion": "accepted", "evidence_url": "https://wiki.example.com/ok"},
+        content_type="application/json",
+    )
+    assert r.status_code == 403 and r.json()["code"] == "forbidden" and r.json()["detail"]
+    r = api.post("/api/v1/products/pay/transitions", {"to_stage": "moon"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "to_stage"]
+    r = api.post("/api/v1/products/pay/transitions", {"to_stage": "pilot"}, content_type="application/json")
+    tid = r.json()["id"]
+    r = clients["mallory"].post(f"/api/v1/transitions/{tid}/approve")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from prodops.cli import ALIASES
+from prodops.core.errors import ProdOpsError
 from prodops.core.facts import specs
 from prodops.readiness.models import ProductEvaluation, Standard
 from prodops.readiness.services import create_waiver, set_custom_facts, sign_waiver
@@ -31,6 +32,9 @@ def main(argv: list[str]) -> int:
     except CommandError as exc:
         err.write(f"CommandError: {exc}\n")
         code = exc.returncode
+    except ProdOpsError as exc:  # the one hierarchy, as prodops.cli.main maps it
+        err.write(f"prodops {argv[0]}: {exc.as_cli_line()}\n")
+        code = exc.exit_code
     sys.stdout.write(out.getvalue())
     sys.stderr.write(err.getvalue())
     return code

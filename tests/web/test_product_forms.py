@@ -47,6 +47,8 @@ def test_create_product_with_both_leads(ops_client):
         ({"slug": "Not A Slug"}, "slug", b"A slug is 1-63 lower-case letters"),
         ({"tier": "7"}, "tier", b"Select a valid choice"),
         ({"build_team": "ghost"}, "build_team", b"Select a valid choice"),
+        # The catalog service's InvalidInput (owners.run_lead), placed by web.errors' one mapping.
+        ({"run_lead": "alice@example.com"}, "run_lead", b"must be two different people"),
     ],
 )
 def test_bad_input_is_shown_on_its_field_and_nothing_is_created(ops_client, change, field, message):
@@ -79,5 +81,6 @@ def test_edit_product_and_stale_edit_is_refused(ops_client, make_product):
     stale = ops_client.post("/products/payments-api/edit/", {**data, "name": "Overwrite", "version": "1"})
     assert stale.status_code == 400
     assert b"changed meanwhile" in stale.content
+    assert b"Reload the page to see the latest version" in stale.content
     product.refresh_from_db()
     assert product.name == "Payments"

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from prodops.accounts import policy
 from prodops.accounts.models import ApiToken, UserRole, hash_token
 from prodops.audit.services import record
 from prodops.core.actors import Actor
+from prodops.core.errors import InvalidInput, Refused
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A request the accounts services refuse, with a message for the user."""
 
 
@@ -21,7 +28,6 @@ def user_for_email(*, actor: Actor, email: str) -> tuple[Any, bool]:
     """The user with this email (case-insensitive), created without a password if there
     is none: a machine identity can hold tokens, and signs in to the web only after an
     admin sets a password. Returns the user and whether it was created."""
-    from django.contrib.auth import get_user_model
 
     email = email.strip().lower()
     user_model = get_user_model()
@@ -40,9 +46,9 @@ def create_token(*, actor: Actor, user: Any, name: str, read_only: bool = False)
     decision = policy.require(actor, "token.manage", user)
     name = name.strip()
     if not name:
-        raise AccountError("Give the token a name, so you can recognise it later.")
+        raise AccountError("Give the token a name, so you can recognise it later.", field="name")
     if len(name) > 100:
-        raise AccountError("A token name is at most 100 characters.")
+        raise AccountError("A token name is at most 100 characters.", field="name")
     raw = ApiToken.generate()
     token = ApiToken.objects.create(
         user=user, name=name, prefix=raw[:10], token_hash=hash_token(raw), read_only=read_only
@@ -74,7 +80,9 @@ def revoke_token(*, actor: Actor, user: Any, token_id: int) -> ApiToken:
 def set_role(*, actor: Actor, user: Any, role: str) -> UserRole:
     policy.require(actor, "role.manage", user)
     if role not in UserRole.Role.values:
-        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(UserRole.Role.values)}.")
+        raise AccountError(
+            f"Unknown role {role!r}; choose one of {', '.join(UserRole.Role.values)}.", field="role"
+        )
     row, _ = UserRole.objects.update_or_create(user=user, defaults={"role": role})
     record(actor=actor, action="role.set", obj=row, changes={"role": role})
     return row
@@ -101,13 +109,6 @@ def invite_person(*, actor: Actor, email: str, product: Any = None, base_url: st
     people named on that product (its leads and team members). The user is created when
     there is none. The link is emailed to the person and returned once to the inviter;
     it is never stored."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.core.mail import send_mail
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
-    from prodops.core.errors import InvalidInput
 
     Person = django_apps.get_model("catalog", "Person")
 
@@ -127,8 +128,6 @@ def invite_person(*, actor: Actor, email: str, product: Any = None, base_url: st
         policy.require(actor, "person.manage")
     user, created = user_for_email(actor=actor, email=email)
     if not user.is_active:
-        from prodops.core.errors import Refused
-
         raise Refused(f"The account of {email} is deactivated; an admin must reactivate it first.")
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)

@@ -38,7 +38,7 @@ from prodops.catalog.schemas import (
 )
 from prodops.core import validation
 from prodops.core.actors import Actor
-from prodops.core.errors import StaleVersion
+from prodops.core.errors import NotFound, Refused, StaleVersion
 
 router = Router(tags=["catalog"])
 
@@ -142,7 +142,7 @@ def _expected_version(request: HttpRequest, product: Product, body_version: int 
 def _get_product(slug: str) -> Product:
     product = _products().filter(slug=slug).first()
     if product is None:
-        raise HttpError(404, f"No product {slug!r}.")
+        raise NotFound(f"No product {slug!r}.")
     return product
 
 
@@ -199,12 +199,12 @@ def create_product(
     request: HttpRequest, payload: ProductCreate, response: HttpResponse
 ) -> tuple[int, ProductOut]:
     if Product.objects.filter(slug=payload.slug).exists():
-        raise HttpError(409, f"A product {payload.slug!r} exists already.")
+        raise Refused(f"A product {payload.slug!r} exists already.", field="slug")
     spec = ProductSpec.model_validate(payload.model_dump(exclude={"slug", "name"}))
     try:
         out = _save(request, response, slug=payload.slug, name=payload.name, spec=spec)
     except IntegrityError:
-        raise HttpError(409, f"A product {payload.slug!r} exists already.") from None
+        raise Refused(f"A product {payload.slug!r} exists already.", field="slug") from None
     response["Location"] = f"/api/v1/products/{payload.slug}"
     return 201, out
 
@@ -281,7 +281,7 @@ def _team_out(team: Team) -> TeamOut:
 def _get_team(slug: str) -> Team:
     team = Team.objects.prefetch_related("members").filter(slug=slug).first()
     if team is None:
-        raise HttpError(404, f"No team {slug!r}.")
+        raise NotFound(f"No team {slug!r}.")
     return team
 
 
@@ -317,7 +317,7 @@ def get_team(request: HttpRequest, slug: str, response: HttpResponse) -> TeamOut
 @router.post("/teams", response={201: TeamOut, 409: Message, 422: Any}, summary="Create a team")
 def create_team(request: HttpRequest, payload: TeamCreate, response: HttpResponse) -> tuple[int, TeamOut]:
     if Team.objects.filter(slug=payload.slug).exists():
-        raise HttpError(409, f"A team {payload.slug!r} exists already.")
+        raise Refused(f"A team {payload.slug!r} exists already.", field="slug")
     spec = TeamSpec.model_validate(payload.model_dump(exclude={"slug", "name"}))
     out = _save_team(request, response, payload.slug, payload.name, spec)
     response["Location"] = f"/api/v1/teams/{payload.slug}"
@@ -362,7 +362,7 @@ def _person_out(person: Person) -> PersonOut:
 def _get_person(email: str) -> Person:
     person = Person.objects.prefetch_related("teams").filter(email=email.strip().lower()).first()
     if person is None:
-        raise HttpError(404, f"No person {email!r}.")
+        raise NotFound(f"No person {email!r}.")
     return person
 
 
@@ -394,7 +394,7 @@ def get_person(request: HttpRequest, email: str, response: HttpResponse) -> Pers
 @router.post("/people", response={201: PersonOut, 409: Message, 422: Any}, summary="Add a person")
 def create_person(request: HttpRequest, payload: PersonCreate) -> tuple[int, PersonOut]:
     if Person.objects.filter(email=payload.email).exists():
-        raise HttpError(409, f"A person {payload.email!r} exists already.")
+        raise Refused(f"A person {payload.email!r} exists already.", field="email")
     with transaction.atomic():
         services.upsert_person(actor=_actor(request), email=payload.email, name=payload.name)
     return 201, _person_out(_get_person(payload.email))

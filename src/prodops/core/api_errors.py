@@ -3,22 +3,13 @@ client reads a refused service call the same way as a malformed body."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
 from ninja.parser import Parser
 
 from prodops.core.validation import loads_json
-
-
-def field_error(
-    message: str, field: str = "", *, where: Literal["body", "query", "path"] = "body"
-) -> ValidationError:
-    """A 422 naming ``where`` and the dotted ``field`` path (list indices as integers)."""
-    loc: list[str | int] = [where, *(int(p) if p.isdigit() else p for p in field.split(".") if p)]
-    return ValidationError([{"type": "value_error", "loc": loc, "msg": message}])
 
 
 class StrictParser(Parser):

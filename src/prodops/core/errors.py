@@ -34,17 +34,20 @@ class ProdOpsError(Exception):
         field: str = "",
         location: str = "",
         details: dict[str, Any] | None = None,
+        where: str = "body",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.location = location
         self.details = details or {}
+        # Where an API request carried the field: "body", "query" or "path".
+        self.where = where
 
-    def loc(self, where: str = "body") -> list[str | int]:
+    def loc(self, where: str = "") -> list[str | int]:
         """The field as a django-ninja style ``loc`` list (list indices as integers)."""
         parts = [p for p in self.field.replace("[", ".").replace("]", "").split(".") if p]
-        return [where, *(int(p) if p.isdigit() else p for p in parts)]
+        return [where or self.where, *(int(p) if p.isdigit() else p for p in parts)]
 
     def as_cli_line(self) -> str:
         """``file:line: field: message`` for the CLI, leaving out what is unknown."""

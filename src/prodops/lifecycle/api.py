@@ -9,17 +9,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.errors import HttpError
 
 from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
-from prodops.core.api_errors import field_error
 from prodops.core.pagination import Envelope, paginate
 from prodops.lifecycle import services
 from prodops.lifecycle.models import Transition
 from prodops.lifecycle.schemas import RejectIn, TransitionIn, TransitionOut
-from prodops.readiness.services import NotAllowed, ReadinessError
 
 router = Router(tags=["lifecycle"])
 
@@ -51,13 +48,10 @@ def transition_out(t: Transition) -> dict[str, Any]:
 
 
 def _call(fn: Any, **kwargs: Any) -> Any:
-    try:
-        with transaction.atomic():
-            return fn(**kwargs)
-    except ReadinessError as exc:
-        raise field_error(exc.message, exc.field) from None
-    except NotAllowed as exc:
-        raise HttpError(403, str(exc)) from None
+    """Run a service in a transaction; its ``prodops.core.errors`` go to the one handler
+    in ``prodops.api`` (422 naming the field, 403, 409)."""
+    with transaction.atomic():
+        return fn(**kwargs)
 
 
 def _transition(transition_id: int) -> Transition:

@@ -8,7 +8,6 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.errors import HttpError
 
 from prodops.catalog.models import Product
 from prodops.metrics import services
@@ -17,10 +16,8 @@ router = Router(tags=["metrics"])
 
 
 def _options(window: str, as_of: date | None) -> tuple[int, Any]:
-    try:
-        return services.parse_window(window), services.window_end(as_of)
-    except services.MetricsError as error:
-        raise HttpError(400, str(error)) from None
+    # A bad window is a MetricsError (InvalidInput): the API's one handler answers 422.
+    return services.parse_window(window), services.window_end(as_of)
 
 
 @router.get("/products/{slug}/dora", summary="DORA metrics of a product")

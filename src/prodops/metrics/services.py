@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import FloatField, Func
 from django.utils import timezone
 
+from prodops.core.errors import InvalidInput
 from prodops.events.models import Change, Deployment, Incident
 from prodops.metrics import dora, sql
 
@@ -27,8 +28,8 @@ METRICS = (
 )
 
 
-class MetricsError(ValueError):
-    pass
+class MetricsError(InvalidInput):
+    """Bad input to a metrics service; ``field`` names it (``window``)."""
 
 
 def parse_window(text: str) -> int:
@@ -38,7 +39,7 @@ def parse_window(text: str) -> int:
     factor = units.get(value[-1:], 0)
     number = value[:-1] if factor else value
     if not number.isdigit() or int(number) <= 0:
-        raise MetricsError(f"window {text!r} is not a duration like 90d or 12w")
+        raise MetricsError(f"window {text!r} is not a duration like 90d or 12w", field="window")
     return int(number) * (factor or 1)
 
 

@@ -1,6 +1,7 @@
 """Readiness of products, their facts (and custom facts), standards, attestations and
 waivers. Writes run in a transaction; bad input is a 422 naming the field, a refusal
-to sign or attest a 403."""
+to sign or attest a 403: the services raise ``prodops.core.errors`` and the one handler
+in ``prodops.api`` answers."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Body, Router
-from ninja.errors import HttpError, ValidationError
 
 from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
-from prodops.core.api_errors import field_error
+from prodops.core.errors import InvalidInput, NotFound
 from prodops.core.pagination import Envelope, paginate
 from prodops.readiness import services
 from prodops.readiness.models import Attestation, Standard, Waiver
@@ -34,10 +34,6 @@ from prodops.readiness.schemas import (
 )
 
 router = Router(tags=["readiness"])
-
-
-def invalid(exc: services.ReadinessError) -> ValidationError:
-    return field_error(exc.message, exc.field)
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -94,10 +90,7 @@ def attestation_out(a: Attestation) -> dict[str, Any]:
 def readiness(request: HttpRequest, slug: str, gate: str | None = None) -> dict[str, Any]:
     """Readiness to enter ``gate`` (default: the next stage), evaluated now. Gates are
     cumulative: the criteria of that gate and every earlier gate are listed."""
-    try:
-        return readiness_out(services.product_readiness(product=_product(slug), gate=gate))
-    except services.ReadinessError as exc:
-        raise field_error(exc.message, "gate", where="query") from None
+    return readiness_out(services.product_readiness(product=_product(slug), gate=gate))
 
 
 @router.get("/products/{slug}/readiness/history", response=list[ChangeOut], summary="Status changes")
@@ -126,11 +119,8 @@ def patch_facts(request: HttpRequest, slug: str, payload: dict[str, Any] = Body(
 
 def _set_facts(request: HttpRequest, slug: str, payload: dict[str, Any], *, replace: bool) -> dict[str, Any]:
     product = _product(slug)
-    try:
-        with transaction.atomic():
-            services.set_custom_facts(actor=_actor(request), product=product, facts=payload, replace=replace)
-    except services.ReadinessError as exc:
-        raise invalid(exc) from None
+    with transaction.atomic():
+        services.set_custom_facts(actor=_actor(request), product=product, facts=payload, replace=replace)
     return {"facts": services.product_facts(product=product)}
 
 
@@ -145,10 +135,9 @@ def standards(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/standards/{slug}", response=StandardOut, summary="One standard with its criteria")
 def standard(request: HttpRequest, slug: str) -> dict[str, Any]:
-    try:
-        return _standard_out(slug)
-    except services.ReadinessError:
-        raise HttpError(404, f"no standard named {slug!r}") from None
+    if slug != services.DEFAULT_SLUG and not Standard.objects.filter(slug=slug).exists():
+        raise NotFound(f"no standard named {slug!r}")
+    return _standard_out(slug)
 
 
 def _standard_out(slug: str) -> dict[str, Any]:
@@ -173,19 +162,14 @@ def attestations(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 @router.post("/products/{slug}/attestations", response={201: AttestationOut}, summary="Attest a criterion")
 def create_attestation(request: HttpRequest, slug: str, payload: AttestIn) -> tuple[int, dict[str, Any]]:
     product = _product(slug)
-    try:
-        with transaction.atomic():
-            obj = services.attest(
-                actor=_actor(request),
-                product=product,
-                criterion_id=payload.criterion,
-                evidence_url=payload.evidence_url,
-                comment=payload.comment,
-            )
-    except services.ReadinessError as exc:
-        raise invalid(exc) from None
-    except services.NotAllowed as exc:
-        raise HttpError(403, str(exc)) from None
+    with transaction.atomic():
+        obj = services.attest(
+            actor=_actor(request),
+            product=product,
+            criterion_id=payload.criterion,
+            evidence_url=payload.evidence_url,
+            comment=payload.comment,
+        )
     return 201, attestation_out(obj)
 
 
@@ -201,8 +185,8 @@ def product_waivers(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 def waivers(request: HttpRequest, expiring: str = "3650d") -> list[dict[str, Any]]:
     try:
         within = parse_duration(expiring)
-    except ValueError as exc:
-        raise field_error(str(exc), "expiring", where="query") from None
+    except ValueError as exc:  # parse_duration is a pure function: it raises ValueError
+        raise InvalidInput(str(exc), field="expiring") from None
     return [waiver_out(w) for w in services.expiring_waivers(within=within)]
 
 
@@ -211,20 +195,15 @@ def create_waiver(request: HttpRequest, slug: str, payload: WaiverIn) -> tuple[i
     """A lead proposes (and so signs for their role); it counts once both leads signed."""
     product = _product(slug)
     expires = payload.expires_at if payload.expires_at.tzinfo else payload.expires_at.replace(tzinfo=UTC)
-    try:
-        with transaction.atomic():
-            waiver = services.create_waiver(
-                actor=_actor(request),
-                product=product,
-                criterion_id=payload.criterion,
-                reason=payload.reason,
-                expires_at=expires,
-                risk=payload.risk,
-            )
-    except services.ReadinessError as exc:
-        raise invalid(exc) from None
-    except services.NotAllowed as exc:
-        raise HttpError(403, str(exc)) from None
+    with transaction.atomic():
+        waiver = services.create_waiver(
+            actor=_actor(request),
+            product=product,
+            criterion_id=payload.criterion,
+            reason=payload.reason,
+            expires_at=expires,
+            risk=payload.risk,
+        )
     return 201, waiver_out(waiver)
 
 
@@ -237,22 +216,14 @@ def _waiver(waiver_id: int) -> Waiver:
 @router.post("/waivers/{waiver_id}/sign", response=WaiverOut, summary="Sign a waiver (a lead)")
 def sign_waiver(request: HttpRequest, waiver_id: int) -> dict[str, Any]:
     waiver = _waiver(waiver_id)
-    try:
-        with transaction.atomic():
-            services.sign_waiver(actor=_actor(request), waiver=waiver)
-    except services.ReadinessError as exc:
-        raise invalid(exc) from None
-    except services.NotAllowed as exc:
-        raise HttpError(403, str(exc)) from None
+    with transaction.atomic():
+        services.sign_waiver(actor=_actor(request), waiver=waiver)
     return waiver_out(waiver)
 
 
 @router.post("/waivers/{waiver_id}/revoke", response=WaiverOut, summary="Revoke a waiver")
 def revoke_waiver(request: HttpRequest, waiver_id: int) -> dict[str, Any]:
     waiver = _waiver(waiver_id)
-    try:
-        with transaction.atomic():
-            services.revoke_waiver(actor=_actor(request), waiver=waiver)
-    except services.NotAllowed as exc:
-        raise HttpError(403, str(exc)) from None
+    with transaction.atomic():
+        services.revoke_waiver(actor=_actor(request), waiver=waiver)
     return waiver_out(waiver)

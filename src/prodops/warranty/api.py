@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 
 from prodops.catalog.models import Product
-from prodops.core.api_errors import field_error
+from prodops.core.errors import InvalidInput
 from prodops.warranty import services, srgm
 from prodops.warranty.schemas import EstimateIn, EstimateOut, Problem
 
@@ -40,10 +40,10 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> Any:
             data: srgm.Data = srgm.FailureTimes.of(payload.times, payload.observed_until)
         else:
             data = srgm.GroupedCounts.of(payload.period_ends or [], payload.counts or [])
-    except ValueError as exc:
-        raise field_error(str(exc)) from None
+    except ValueError as exc:  # srgm is pure computation: it raises ValueError
+        raise InvalidInput(str(exc)) from None
     if data.n == 0 and isinstance(data, srgm.FailureTimes):
-        raise field_error("no failure times", "times")
+        raise InvalidInput("no failure times", field="times")
     models = ["go", "mo", "dss", "jm"] if payload.model == "all" else [payload.model]
     result = srgm.estimate(data, models=models, threshold=payload.threshold, horizon=payload.horizon)
     return 200, result.as_dict()

@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pydantic
 from django import forms
 from django.core.exceptions import ValidationError
+
+from prodops.core.errors import PermissionDenied, ProdOpsError, StaleVersion
+
+# What a form adds to a stale-version refusal: the page shows an old version.
+RELOAD = "Reload the page to see the latest version, then make your change again."
 
 
 def form_field(form: forms.Form, path: str, aliases: Mapping[str, str] | None = None) -> str | None:
@@ -46,17 +52,23 @@ def add_service_error(form: forms.Form, exc: Exception, aliases: Mapping[str, st
         else:
             form.add_error(None, exc.messages)
         return
+    if isinstance(exc, pydantic.ValidationError):  # a spec built from the form's data
+        for error in exc.errors(include_url=False, include_context=False, include_input=False):
+            path = ".".join(str(part) for part in error["loc"])
+            form.add_error(form_field(form, path, aliases), error["msg"])
+        return
+    if isinstance(exc, StaleVersion):
+        form.add_error(None, f"{exc.message} {RELOAD}")
+        return
     message = str(getattr(exc, "message", "") or exc)
     form.add_error(form_field(form, str(getattr(exc, "field", "") or ""), aliases), message)
 
 
 def is_service_error(exc: Exception) -> bool:
     """Whether ``exc`` is a refusal a form should show (not a bug to let through)."""
-    from prodops.core.errors import PermissionDenied, ProdOpsError
-
     if isinstance(exc, PermissionDenied):
         return False
-    if isinstance(exc, ProdOpsError | ValidationError):
+    if isinstance(exc, ProdOpsError | ValidationError | pydantic.ValidationError):
         return True
     # Errors of apps not yet on core.errors: a message and a field, e.g. CatalogError.
     return hasattr(exc, "message") and hasattr(exc, "field")

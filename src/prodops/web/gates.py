@@ -23,6 +23,7 @@ from prodops.accounts import policy
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.web import fixes
+from prodops.web.errors import is_service_error
 from prodops.web.forms import AttestForm, RejectForm, TransitionRequestForm, WaiverForm
 
 
@@ -64,17 +65,14 @@ def _form_error(request: HttpRequest, form: Any) -> None:
 def _run(
     request: HttpRequest, product: Product, action: Callable[[], Any], success: str | Callable[[Any], str]
 ) -> HttpResponse:
-    from prodops.core.errors import Refused
-    from prodops.readiness.services import ReadinessError
-
     # A refusal by the policy propagates: the middleware answers 403.
     try:
         with transaction.atomic():
             result = action()
-    except Refused as exc:
-        messages.error(request, exc.message)
-    except ReadinessError as exc:
-        messages.error(request, exc.message)
+    except Exception as exc:
+        if not is_service_error(exc):
+            raise
+        messages.error(request, str(getattr(exc, "message", "") or exc))
     else:
         messages.success(request, success(result) if callable(success) else success)
     return _back(product)

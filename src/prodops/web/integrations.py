@@ -14,7 +14,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from prodops.catalog import services as catalog
 from prodops.catalog.models import DEFAULT_STAGES, Product
+from prodops.catalog.schemas import ProductSpec
+from prodops.core.errors import Refused
 from prodops.lifecycle.models import Transition
 
 
@@ -258,14 +261,6 @@ def product_sections(product: Product, user: Any) -> dict[str, Any]:
     }
 
 
-class ServiceError(ValueError):
-    """A domain service refused a change; ``field_errors`` maps form fields to messages."""
-
-    def __init__(self, message: str, field_errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.field_errors = field_errors or {}
-
-
 FORM_FIELDS = {
     "owners.build_lead": "build_lead",
     "owners.run_lead": "run_lead",
@@ -275,10 +270,9 @@ FORM_FIELDS = {
 
 
 def save_product(*, actor: Any, product: Product | None, data: dict[str, Any]) -> Product:
-    """Create (``product`` None) or update a product through the catalog services."""
-    from prodops.catalog import services as catalog
-    from prodops.catalog.schemas import ProductSpec
-
+    """Create (``product`` None) or update a product through the catalog services. Their
+    errors (``prodops.core.errors``, a spec's pydantic error) reach the form through
+    ``web.errors.add_service_error`` with ``FORM_FIELDS`` as aliases."""
     changes = {
         "description": data.get("description", ""),
         "tier": data["tier"],
@@ -286,30 +280,19 @@ def save_product(*, actor: Any, product: Product | None, data: dict[str, Any]) -
         "owners": {"build_lead": data["build_lead"], "run_lead": data["run_lead"]},
         "teams": {"build": data.get("build_team") or None, "run": data.get("run_team") or None},
     }
-    try:
-        if product is None:
-            if Product.objects.filter(slug=data["slug"]).exists():
-                raise ServiceError("taken", {"slug": ["A product with this slug already exists."]})
-            try:
-                spec = ProductSpec.model_validate(changes)
-            except ValueError as exc:
-                raise ServiceError(str(exc)) from None
-            created, _ = catalog.save_product(actor=actor, slug=data["slug"], name=data["name"], spec=spec)
-            return created
-        updated, _ = catalog.update_product(
-            actor=actor,
-            product=product,
-            changes={"name": data["name"], **changes},
-            expected_version=data.get("version"),
-        )
-        return updated
-    except catalog.StaleVersion as exc:
-        raise ServiceError(
-            f"{exc} Reload the page to see the latest version, then make your change again."
-        ) from None
-    except catalog.CatalogError as exc:
-        field = FORM_FIELDS.get(exc.field, exc.field)
-        raise ServiceError(exc.message, {field: [exc.message]}) from None
+    if product is None:
+        if Product.objects.filter(slug=data["slug"]).exists():
+            raise Refused("A product with this slug already exists.", field="slug")
+        spec = ProductSpec.model_validate(changes)
+        created, _ = catalog.save_product(actor=actor, slug=data["slug"], name=data["name"], spec=spec)
+        return created
+    updated, _ = catalog.update_product(
+        actor=actor,
+        product=product,
+        changes={"name": data["name"], **changes},
+        expected_version=data.get("version"),
+    )
+    return updated
 
 
 def _resolves(path: str) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -17,12 +16,10 @@ from django.utils import timezone
 from prodops.accounts import policy
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
-from prodops.core import errors as core_errors
 from prodops.core.actors import Actor
-from prodops.core.errors import ProdOpsError
 from prodops.handback.services import flagged
 from prodops.web import gates, integrations, sections, views_evidence
-from prodops.web.errors import add_service_error, mark_errors
+from prodops.web.errors import add_service_error, is_service_error, mark_errors
 from prodops.web.forms import PortfolioFilterForm, ProductForm
 
 BOARD_TILES = 8
@@ -198,8 +195,10 @@ def product_create(request: HttpRequest) -> HttpResponse:
                 product = integrations.save_product(
                     actor=_actor(request), product=None, data=form.cleaned_data
                 )
-        except integrations.ServiceError as exc:
-            _add_errors(form, exc)
+        except Exception as exc:
+            if not is_service_error(exc):
+                raise
+            add_service_error(form, exc, integrations.FORM_FIELDS)
         else:
             messages.success(request, f"{product.name} created.")
             return redirect("web:product", slug=product.slug)
@@ -231,8 +230,10 @@ def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 product = integrations.save_product(
                     actor=_actor(request), product=product, data=form.cleaned_data
                 )
-        except integrations.ServiceError as exc:
-            _add_errors(form, exc)
+        except Exception as exc:
+            if not is_service_error(exc):
+                raise
+            add_service_error(form, exc, integrations.FORM_FIELDS)
         else:
             messages.success(request, f"{product.name} saved.")
             return redirect("web:product", slug=product.slug)
@@ -241,17 +242,6 @@ def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _actor(request: HttpRequest) -> Actor:
     return Actor.for_user(request.user, "web")  # type: ignore[arg-type]
-
-
-def _add_errors(form: Any, exc: integrations.ServiceError) -> None:
-    placed = False
-    for field, errors in exc.field_errors.items():
-        target = field if field in form.fields else None
-        for error in errors:
-            form.add_error(target, error)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc))
 
 
 def section_add(request: HttpRequest, slug: str, section: str) -> HttpResponse:
@@ -269,9 +259,9 @@ def section_add(request: HttpRequest, slug: str, section: str) -> HttpResponse:
             try:
                 with transaction.atomic():
                     spec.create(actor=_actor(request), product=product, data=form.cleaned_data)
-            except (ValidationError, ProdOpsError) as exc:
-                if isinstance(exc, core_errors.PermissionDenied):
-                    raise  # the policy's refusal: the middleware answers 403 with its reason
+            except Exception as exc:
+                if not is_service_error(exc):
+                    raise  # a bug, or the policy's refusal: the middleware answers 403
                 # services name their input ("owner"); the section forms say "owner_email"
                 add_service_error(form, exc, aliases={"owner": "owner_email", "trainer": "trainer_email"})
             else:

@@ -38,18 +38,16 @@ class Command(BaseCommand):
         if not EMAIL.match(email):
             raise CommandError(f"{options['email']!r} is not an email address", returncode=2)
         actor = Actor.cli()
-        try:
-            with transaction.atomic():
-                user, created = services.user_for_email(actor=actor, email=email)
-                if created:
-                    self.stderr.write(
-                        f"Created user {email} (no password; set one with `prodops changepassword`)."
-                    )
-                _, raw = services.create_token(
-                    actor=actor, user=user, name=options["name"], read_only=options["read_only"]
+        # An AccountError is an InvalidInput: `prodops` prints it with its field, exit 2.
+        with transaction.atomic():
+            user, created = services.user_for_email(actor=actor, email=email)
+            if created:
+                self.stderr.write(
+                    f"Created user {email} (no password; set one with `prodops changepassword`)."
                 )
-        except services.AccountError as exc:
-            raise CommandError(str(exc), returncode=2) from None
+            _, raw = services.create_token(
+                actor=actor, user=user, name=options["name"], read_only=options["read_only"]
+            )
         kind = "read-only" if options["read_only"] else "read-write"
         self.stderr.write(f"A {kind} token for {email}. It is shown once; store it now:")
         self.stdout.write(raw)
