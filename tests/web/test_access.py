@@ -236,3 +236,21 @@ def test_admin_approves_as_an_override_recorded_as_such(client, personas, gated_
     transition.refresh_from_db()
     assert transition.override
     assert AuditEntry.objects.filter(action="transition.override", actor="root@example.com").exists()
+
+
+def test_an_anonymous_api_write_is_401_and_a_session_write_without_csrf_token_403(personas):
+    """Audit L8: an anonymous POST answered 403 "CSRF check Failed" (docs: 401), because the
+    session authenticator checked CSRF before finding there was no session at all."""
+    anonymous = Client(enforce_csrf_checks=True)
+    response = anonymous.post(
+        "/api/v1/teams", {"slug": "t", "name": "T", "kind": "run"}, content_type="application/json"
+    )
+    assert response.status_code == 401, response.content
+    assert response.json()["detail"]
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas["olga"])
+    response = browser.post(
+        "/api/v1/teams", {"slug": "t", "name": "T", "kind": "run"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
