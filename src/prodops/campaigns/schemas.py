@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
+
+from prodops.core.validation import SaneDate
 
 
 class CampaignIn(Schema):
@@ -18,5 +19,5 @@ class CampaignIn(Schema):
     standard: str = Field(default="default", max_length=63)
     criteria: list[str | dict[str, Any]] | None = Field(default=None, max_length=500)
     selection: dict[str, list[Any]] = Field(default_factory=dict)
-    start: date
-    target: date
+    start: SaneDate
+    target: SaneDate

@@ -7,13 +7,13 @@ no-op.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from prodops.catalog.models import DEFAULT_STAGES
-from prodops.core.validation import FiniteFloat, OneLineStr
+from prodops.core.validation import FiniteFloat, OneLineStr, SaneDate
 
 SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 DURATION_PATTERN = r"^[1-9][0-9]*[hdw]$"
@@ -113,7 +113,7 @@ class ProductSpec(Strict):
     slos: list[SLOSpec] = Field(default_factory=list)
     oncall: OncallSpec | None = None
     warranty: WarrantySpec | None = None
-    go_live: date | None = Field(default=None, description="Production go-live date.")
+    go_live: SaneDate | None = Field(default=None, description="Production go-live date.")
     integrations: dict[str, str] = Field(
         default_factory=dict, description="Ids in outside tools, e.g. pagerduty_service: PXXXX."
     )
@@ -188,7 +188,7 @@ class ProductPatch(Strict):
     slos: list[SLOSpec] | None = None
     oncall: OncallSpec | None = None
     warranty: WarrantySpec | None = None
-    go_live: date | None = None
+    go_live: SaneDate | None = None
     integrations: dict[str, str] | None = None
     facts: dict[str, FactValue] | None = None
 

@@ -18,7 +18,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from prodops.core.errors import InvalidInput
 
@@ -72,6 +72,23 @@ def epoch_time(value: float, field: str = "") -> datetime:
     if not EARLIEST.timestamp() <= seconds <= LATEST.timestamp():
         raise InvalidInput(f"must be between {EARLIEST.year} and {LATEST.year}", field=field)
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+# A number where a date is expected: pydantic would read 0, "0" or 1700000000 as seconds
+# since 1970 (``go_live: 0`` stored as 1970-01-01), so a date or time field refuses them.
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def not_a_number(value: Any, field: str = "", example: str = "a date such as 2026-05-01") -> Any:
+    """``value`` unless it is a number (or a string that is only a number), given for a
+    date or a time."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise InvalidInput(f"must be {example}, not {value!r}", field=field)
+    return value
+
+
+def not_a_number_time(value: Any, field: str = "") -> Any:
+    return not_a_number(value, field, "a time such as 2026-05-01T09:30:00Z (or a date)")
 
 
 def no_nul(value: str, field: str = "") -> str:
@@ -169,8 +186,12 @@ def _pydantic(check: Any) -> Any:
 
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-SaneDatetime = Annotated[datetime, AfterValidator(_pydantic(sane_time))]
-SaneDate = Annotated[date, AfterValidator(_pydantic(sane_date))]
+# Every date and time a client or a manifest gives: ISO text (or YAML's own date), never
+# a number of seconds, and within EARLIEST..LATEST.
+SaneDatetime = Annotated[
+    datetime, BeforeValidator(_pydantic(not_a_number_time)), AfterValidator(_pydantic(sane_time))
+]
+SaneDate = Annotated[date, BeforeValidator(_pydantic(not_a_number)), AfterValidator(_pydantic(sane_date))]
 CleanStr = Annotated[str, AfterValidator(_pydantic(no_nul))]
 OneLineStr = Annotated[str, AfterValidator(_pydantic(no_control))]
 Offset = Annotated[int, Field(ge=0, le=MAX_INT)]

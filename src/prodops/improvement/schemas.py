@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from prodops.core.validation import SaneDate
 
 
 class RetrospectivePatch(BaseModel):
@@ -23,7 +24,7 @@ class ActionIn(BaseModel):
 
     title: Annotated[str, Field(min_length=1, max_length=300)]
     owner: Annotated[str, Field(max_length=254)]
-    due: date
+    due: SaneDate
 
 
 class ActionPatch(BaseModel):

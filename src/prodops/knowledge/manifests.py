@@ -13,12 +13,12 @@ removed are named (an omitted ``docs`` field then means "no documents").
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from prodops.core.errors import InvalidInput
+from prodops.core.validation import SaneDate
 from prodops.manifests.registry import ApplyOptions, ManifestError
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class DocSpec(BaseModel):
     url: str | None = None
     body: str | None = Field(default=None, description="Inline Markdown, when there is no URL.")
     owner: str | None = Field(default=None, description="Email of the owner (a Person).")
-    reviewed: date | None = None
+    reviewed: SaneDate | None = None
 
     @field_validator("kind")
     @classmethod

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import Field
 
+from prodops.core.validation import SaneDate
+
 
 class DocumentIn(Schema):
     kind: str
@@ -14,7 +16,7 @@ class DocumentIn(Schema):
     url: str = ""
     body: str = Field(default="", description="Inline Markdown, when there is no URL.")
     owner: str | None = Field(default=None, description="Email of the owner (a Person).")
-    reviewed: date | None = None
+    reviewed: SaneDate | None = None
 
 
 class DocumentPatch(Schema):
@@ -23,7 +25,7 @@ class DocumentPatch(Schema):
     url: str | None = None
     body: str | None = None
     owner: str | None = None
-    reviewed: date | None = None
+    reviewed: SaneDate | None = None
 
 
 class DocumentOut(Schema):
@@ -39,7 +41,7 @@ class DocumentOut(Schema):
 
 class TrainingIn(Schema):
     topic: str
-    date: date
+    date: SaneDate
     trainer: str | None = Field(default=None, description="Email of the trainer.")
     attendees: list[str] = Field(default_factory=list, description="Emails of the attendees.")
     notes: str = ""

@@ -30,6 +30,8 @@ class LocatedError(Exception):
     label: str = ""  # e.g. "Product payments-api", when known
 
     def __str__(self) -> str:
+        if not self.line:  # about the whole source, e.g. a file with no documents
+            return f"{self.source}: {self.message}"
         where = f"{self.source}:{self.line}: document {self.document}"
         if self.label:
             where += f" ({self.label})"

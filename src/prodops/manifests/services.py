@@ -74,14 +74,20 @@ def _default_metadata_model(key_field: str) -> type[BaseModel]:
 
 
 def parse_sources(sources: list[tuple[str, str]]) -> list[RawDocument]:
-    """``sources`` is a list of (name, text). Syntax errors of every source are collected."""
+    """``sources`` is a list of (name, text). Syntax errors of every source, and sources
+    with no document at all, are collected."""
     documents: list[RawDocument] = []
     errors: list[LocatedError] = []
     for name, text in sources:
         try:
-            documents.extend(parse(text, name))
+            found = parse(text, name)
         except LocatedError as exc:
             errors.append(exc)
+            continue
+        if not found:
+            # An empty file (or only comments, or ``---``) is a mistake, never "nothing to do".
+            errors.append(LocatedError(name, 0, 0, "", "no documents"))
+        documents.extend(found)
     if errors:
         raise ManifestErrors(errors)
     return documents
@@ -105,6 +111,8 @@ def _pydantic_errors(
             message = f"unknown field{_close(loc[-1], allowed)}; allowed: {', '.join(allowed)}"
         elif err["type"] == "missing":
             message = "required field is missing"
+        elif err["type"] == "value_error":  # a validator's own message, without pydantic's prefix
+            message = message.removeprefix("Value error, ")
         errors.append(raw.error(path, message, label))
     return errors
 

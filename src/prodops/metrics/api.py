@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 
 from prodops.catalog.models import Product
+from prodops.core.validation import SaneDate
 from prodops.metrics import services
 
 router = Router(tags=["metrics"])
@@ -25,7 +26,7 @@ def product_dora(
     request: HttpRequest,
     slug: str,
     *,
-    as_of: date | None = None,
+    as_of: SaneDate | None = None,
     window: str = "90d",
     linkage: Literal["default", "fourkeys"] = "default",
     bands: Literal["2023", "2024"] = "2023",
@@ -44,7 +45,7 @@ def product_dora(
 @router.get("/dora", summary="DORA metrics of every product and the portfolio")
 def portfolio_dora(
     request: HttpRequest,
-    as_of: date | None = None,
+    as_of: SaneDate | None = None,
     window: str = "90d",
     linkage: Literal["default", "fourkeys"] = "default",
     bands: Literal["2023", "2024"] = "2023",

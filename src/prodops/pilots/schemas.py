@@ -24,6 +24,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from prodops.core.validation import SaneDate, SaneDatetime
+
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 Name = Annotated[
     str, Field(pattern=NAME_PATTERN, description="1-63 lower-case letters, digits, '.', '_', '-'.")
@@ -97,7 +99,7 @@ class CriterionSpec(Strict):
 class PilotSpec(Strict):
     """A pilot: "test small first" with a few cohorts, against criteria judged with intervals."""
 
-    start: date
+    start: SaneDate
     min_days: int = Field(default=14, ge=0, le=3650)
     cohorts: list[CohortSpec] = Field(default_factory=list, max_length=100)
     criteria: list[CriterionSpec] = Field(default_factory=list, max_length=200)
@@ -143,7 +145,7 @@ class ObservationIn(Strict):
     users: int | None = Field(
         default=None, ge=0, le=10**12, description="People of the cohort exposed so far."
     )
-    observed_at: datetime | None = None
+    observed_at: SaneDatetime | None = None
 
 
 class ObservationOut(BaseModel):

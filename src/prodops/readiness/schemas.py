@@ -8,6 +8,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from prodops.core.validation import SaneDatetime
+
 
 class CriterionOut(Schema):
     id: str
@@ -81,7 +83,9 @@ class AttestationOut(Schema):
 class WaiverIn(Schema):
     criterion: str
     reason: str
-    expires_at: datetime = Field(description="A date (midnight UTC) or a datetime; at most 90 days ahead.")
+    expires_at: SaneDatetime = Field(
+        description="A date (midnight UTC) or a datetime; at most 90 days ahead."
+    )
     risk: int | str | None = Field(
         None, description="The risk this waiver accepts: RISK-<id> (or the id) of the product's register."
     )

@@ -7,12 +7,14 @@ from datetime import date
 from ninja import Schema
 from pydantic import Field
 
+from prodops.core.validation import SaneDate
+
 
 class RiskIn(Schema):
     title: str
     likelihood: int = Field(description="1 (rare) to 5 (almost certain).")
     impact: int = Field(description="1 (negligible) to 5 (severe).")
-    next_review: date
+    next_review: SaneDate
     description: str = ""
     owner: str | None = Field(default=None, description="Email of the owner (a Person).")
     mitigation: str = ""
@@ -23,7 +25,7 @@ class RiskPatch(Schema):
     title: str | None = None
     likelihood: int | None = None
     impact: int | None = None
-    next_review: date | None = None
+    next_review: SaneDate | None = None
     description: str | None = None
     owner: str | None = None
     mitigation: str | None = None
