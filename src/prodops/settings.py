@@ -91,10 +91,30 @@ def _secret_key(name: str = "PRODOPS_SECRET_KEY", filename: str = "secret_key") 
     _private_dir(DATA_DIR)
     path = DATA_DIR / filename
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+        _write_once(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Create ``path`` (0600) holding ``text`` unless it exists, atomically: several
+    processes started together on a new data directory (web processes, workers) all
+    end up reading the one key that won. The key is written to a file of this process
+    first, then linked into place (``link`` fails if the name exists), so ``path`` is
+    never seen empty or half-written, and never replaced once there."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: its key stands
+        except OSError:  # a file system without hard links: rename, unless one is there
+            if not path.exists():
+                temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 SECRET_KEY = _secret_key()
@@ -293,6 +313,10 @@ EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = envstr("PRODOPS_EMAIL_FROM", "prodops@localhost")
+# Webhook channels (webhook, Slack, Teams) may not reach loopback, private, link-local,
+# multicast or reserved addresses (server-side request forgery) unless this is set: for
+# a receiver on the same private network, or the tests' local HTTP server.
+PRODOPS_WEBHOOK_ALLOW_PRIVATE = envbool("PRODOPS_WEBHOOK_ALLOW_PRIVATE", False)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-less hx-headers instead
