@@ -87,7 +87,10 @@ class HookServer:
 
 
 @pytest.fixture
-def hooks() -> Iterator[HookServer]:
+def hooks(settings: Any) -> Iterator[HookServer]:
+    """A local HTTP server on 127.0.0.1: webhooks may reach it only because private
+    addresses are allowed here (PRODOPS_WEBHOOK_ALLOW_PRIVATE)."""
+    settings.PRODOPS_WEBHOOK_ALLOW_PRIVATE = True
     server_state = HookServer(url="")
     lock = threading.Lock()
 

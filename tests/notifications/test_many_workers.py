@@ -36,6 +36,31 @@ def database_url() -> str:
     return f"postgres://{auth}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
+def unfinished(outputs: list[tuple[str, str]]) -> str:
+    """What to look at when the queue did not end as expected: the tasks not run
+    successfully, the deliveries not delivered, the periodic jobs run, each worker's
+    output."""
+    from django_tasks_db.models import DBTaskResult
+
+    from prodops.core.models import PeriodicJobRun
+
+    lines = [
+        f"task {row}"
+        for row in DBTaskResult.objects.exclude(status="SUCCESSFUL").values_list(
+            "task_path", "status", "run_after", "args_kwargs", "worker_ids"
+        )
+    ]
+    lines += [
+        f"delivery {row}"
+        for row in Delivery.objects.exclude(status="delivered").values_list(
+            "pk", "medium", "status", "attempts", "last_error", "notification__event"
+        )
+    ]
+    lines += [f"job {row}" for row in PeriodicJobRun.objects.values_list("name", "worker_id", "error")]
+    lines += [f"worker w{n}: {out}{err}" for n, (out, err) in enumerate(outputs)]
+    return "\n".join(lines)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_three_workers_run_each_task_once_and_deliver_each_notification_once(
     make_product, hooks, smtp, tmp_path
@@ -71,6 +96,7 @@ def test_three_workers_run_each_task_once_and_deliver_each_notification_once(
         "DATABASE_URL": database_url(),
         "PRODOPS_DATA_DIR": str(tmp_path),
         "PRODOPS_EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "PRODOPS_WEBHOOK_ALLOW_PRIVATE": "1",  # the local HTTP server is on loopback
         "PYTHONPATH": str(ROOT / "src"),
     }
     procs = [
@@ -84,11 +110,15 @@ def test_three_workers_run_each_task_once_and_deliver_each_notification_once(
         for n in range(3)
     ]
     outputs = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    codes = [p.returncode for p in procs]
+    if codes != [0, 0, 0]:
+        for n, (code, (out, err)) in enumerate(zip(codes, outputs, strict=True)):
+            print(f"--- worker w{n} exited {code}\n--- stdout:\n{out}\n--- stderr:\n{err}")
+    assert codes == [0, 0, 0], "a worker failed: its output is printed above"
 
     results = list(DBTaskResult.objects.values_list("status", "worker_ids"))
-    assert len(results) == queued
-    assert all(status == "SUCCESSFUL" for status, _ in results)
+    assert len(results) == queued, unfinished(outputs)
+    assert all(status == "SUCCESSFUL" for status, _ in results), unfinished(outputs)
     assert all(len(ids) == 1 for _, ids in results)  # claimed once, by one worker
     assert len({ids[0] for _, ids in results}) >= 2  # the work was shared
 

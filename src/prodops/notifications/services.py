@@ -27,16 +27,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from prodops.accounts import policy
+from prodops.accounts.models import UserRole
 from prodops.audit.services import record
 from prodops.catalog.models import Person, Product
 from prodops.core.actors import Actor
@@ -44,6 +47,7 @@ from prodops.core.errors import InvalidInput, NotFound
 from prodops.core.tasks import enqueue_on_commit
 from prodops.notifications import events as registry
 from prodops.notifications.channels import Message, Result, transport
+from prodops.notifications.channels.http import literal_refusal
 from prodops.notifications.models import Attempt, Channel, Delivery, Notification, Preference
 
 # Retries: exponential backoff from BACKOFF_BASE, capped at BACKOFF_CAP, with jitter;
@@ -203,7 +207,7 @@ def notify(
 
 
 def _enqueue(delivery_id: int, *, at: datetime | None = None) -> None:
-    from prodops.notifications.tasks import deliver
+    from prodops.notifications.tasks import deliver  # noqa: PLC0415 - tasks.py imports this module
 
     enqueue_on_commit(deliver.using(run_after=at) if at else deliver, delivery_id)
 
@@ -363,10 +367,6 @@ def pause_channel(*, channel: Channel, now: datetime, error: str) -> None:
 
 def admins() -> list[Person]:
     """People whose account is an admin (matched by email)."""
-    from django.contrib.auth import get_user_model
-
-    from prodops.accounts.models import UserRole
-
     users = get_user_model().objects.filter(is_active=True)
     emails = {
         e.lower()
@@ -398,8 +398,6 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
 
 def send_digests(*, now: datetime | None = None) -> int:
     """One email per person with every notification waiting for their daily digest."""
-    from django.core.mail import EmailMessage
-
     now = now or timezone.now()
     person_ids = set(
         Delivery.objects.filter(status=Delivery.Status.DIGEST, medium=Delivery.Medium.EMAIL).values_list(
@@ -531,8 +529,8 @@ def validate_channel(data: ChannelData) -> None:
     if data.type == Channel.Type.EMAIL:
         if not re.match(r"^mailto:[^@\s]+@[^@\s]+$", data.url or ""):
             raise InvalidInput("an email channel's url is mailto:address", field="url")
-    elif not re.match(r"^https?://[^\s]+$", data.url or "") or len(data.url) > 1000:
-        raise InvalidInput("url must be an http(s) URL", field="url")
+    else:
+        validate_url(data.url)
     known = registry.events()
     if not data.events:
         raise InvalidInput("name at least one event", field="events")
@@ -544,6 +542,26 @@ def validate_channel(data: ChannelData) -> None:
         raise InvalidInput("secret is {env: NAME} or {file: PATH}", field="secret")
     if data.type == Channel.Type.WEBHOOK and not secret:
         raise InvalidInput("a webhook channel needs a secret to sign its requests", field="secret")
+
+
+def validate_url(url: str) -> None:
+    """A webhook URL: http(s), with a host and a valid port; an IP address written in it
+    must be public (a host name is checked when it is resolved, at each delivery)."""
+    if not re.match(r"^https?://[^\s]+$", url or "") or len(url) > 1000:
+        raise InvalidInput("url must be an http(s) URL", field="url")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        raise InvalidInput("url has an invalid port", field="url") from None
+    if not parts.hostname:
+        raise InvalidInput("url names no host", field="url")
+    refusal = literal_refusal(parts.hostname)
+    if refusal:
+        raise InvalidInput(
+            f"{refusal}: webhooks may not reach it (PRODOPS_WEBHOOK_ALLOW_PRIVATE=1 allows it)",
+            field="url",
+        )
 
 
 def save_channel(*, actor: Actor, data: ChannelData) -> tuple[Channel, str]:
