@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -47,21 +48,32 @@ class Command(BaseCommand):
             f"http://{options['host']}:{options['port']}/api/v1/products\n"
         )
         if not options["no_serve"]:
-            worker = start_worker(log=self.stdout.write)
+            # SIGTERM before gunicorn takes the signal over still stops the worker below.
+            signal.signal(signal.SIGTERM, _exit)
+            site_url = f"http://{options['host']}:{options['port']}"
+            worker = start_worker(site_url=site_url, log=self.stdout.write)
             try:
                 call_command("serve", host=options["host"], port=options["port"])
             finally:
                 worker.terminate()  # SIGTERM: the worker finishes its task, then exits
-                worker.wait(timeout=30)
+                worker.wait(timeout=60)
 
 
-def start_worker(*, log: Any = print) -> subprocess.Popen[bytes]:
+def _exit(signum: int, frame: Any) -> None:
+    sys.exit(0)
+
+
+def start_worker(*, site_url: str = "", log: Any = print) -> subprocess.Popen[bytes]:
     """A ``prodops worker`` beside the demo's server, sharing its console. Emails go to
     the console (``PRODOPS_EMAIL_URL=console://`` unless set), so the notifications the
-    demo sends are printed there."""
+    demo sends are printed there, with links to the demo's address. The worker has its
+    own process group: Ctrl+C reaches the server only, which then stops the worker with
+    one SIGTERM (two signals would abort its running task)."""
     env = {**os.environ, "PRODOPS_EMAIL_URL": os.environ.get("PRODOPS_EMAIL_URL") or "console://"}
+    if site_url and not os.environ.get("PRODOPS_SITE_URL"):
+        env["PRODOPS_SITE_URL"] = site_url
     log("Starting a background worker (notifications, re-evaluations, schedules)…")
-    return subprocess.Popen([sys.executable, "-m", "prodops", "worker"], env=env)
+    return subprocess.Popen([sys.executable, "-m", "prodops", "worker"], env=env, process_group=0)
 
 
 def load_demo(*, seed: int, today: date, log: Any = print) -> None:
