@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from prodops.accounts import policy
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
-from prodops.core.errors import ProdOpsError
+from prodops.core.errors import PermissionDenied, ProdOpsError
 from prodops.improvement import charts, services
 from prodops.improvement.models import Retrospective
 
@@ -168,6 +168,8 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
                 status=request.POST.get("status", ""),
                 reason=request.POST.get("reason", ""),
             )
+    except PermissionDenied:
+        raise  # the policy's refusal is the 403 page (PolicyDeniedMiddleware), not a message
     except ProdOpsError as exc:
         messages.error(request, exc.message)
     return redirect("improvement:retrospective", pk=item.retrospective_id)

@@ -57,6 +57,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
                     mode = request.POST.get(name)
                     if mode is not None and mode != services.preferences(person=person)[name]:
                         services.set_preference(actor=actor, person=person, event=name, mode=mode)
+        except PermissionDenied:
+            raise  # the policy's refusal is the 403 page (PolicyDeniedMiddleware), not a message
         except ProdOpsError as exc:
             messages.error(request, exc.message)
         else:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from prodops.accounts import policy
 from prodops.catalog.models import Team
 from prodops.core.actors import Actor
-from prodops.core.errors import InvalidInput, NotFound, ProdOpsError
+from prodops.core.errors import InvalidInput, NotFound, PermissionDenied, ProdOpsError
 from prodops.playbooks import services
 from prodops.playbooks.models import Playbook, Run, RunStep
 
@@ -52,6 +52,8 @@ def playbook_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             messages.success(request, f"Playbook {slug} {outcome}.")
             return redirect("playbooks:detail", slug=slug)
+        except PermissionDenied:
+            raise  # the policy's refusal is the 403 page (PolicyDeniedMiddleware), not a message
         except ProdOpsError as exc:
             error = exc.as_cli_line()
     return render(
@@ -104,6 +106,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
                 else:
                     raise InvalidInput(f"unknown action {action[:40]!r}", field="action")
             messages.success(request, "Saved.")
+        except PermissionDenied:
+            raise  # the policy's refusal is the 403 page (PolicyDeniedMiddleware), not a message
         except ProdOpsError as exc:
             messages.error(request, exc.as_cli_line())
         return redirect("playbooks:run", run_id=run.pk)
