@@ -41,6 +41,15 @@ class Channel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def selector_text(self) -> str:
+        """The product selector in words: "tiers: 1, 2; stages: operate" or "all products"."""
+        parts = [
+            f"{key}: {', '.join(str(v) for v in self.products[key])}"
+            for key in ("tags", "teams", "tiers", "stages")
+            if (self.products or {}).get(key)
+        ]
+        return "; ".join(parts) or "all products"
+
 
 class Notification(models.Model):
     """Something happened that people should hear about. The id is the webhook's

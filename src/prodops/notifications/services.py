@@ -537,11 +537,33 @@ def validate_channel(data: ChannelData) -> None:
     for i, name in enumerate(data.events):
         if name not in known:
             raise InvalidInput(f"unknown event {name!r}", field=f"events.{i}")
+    validate_selector(data.products or {})
     secret = data.secret or {}
     if set(secret) - {"env", "file"} or len(secret) > 1:
         raise InvalidInput("secret is {env: NAME} or {file: PATH}", field="secret")
     if data.type == Channel.Type.WEBHOOK and not secret:
         raise InvalidInput("a webhook channel needs a secret to sign its requests", field="secret")
+
+
+SELECTOR_FIELDS = ("tags", "teams", "tiers", "stages")
+TIERS = range(1, 5)
+
+
+def validate_selector(selector: dict[str, Any]) -> None:
+    """A channel's product selector: lists of tags, team slugs, tiers (1-4), stages."""
+    if not isinstance(selector, dict):
+        raise InvalidInput("products is a selector of tags, teams, tiers and stages", field="products")
+    for key, values in selector.items():
+        if key not in SELECTOR_FIELDS:
+            raise InvalidInput(f"select products by {', '.join(SELECTOR_FIELDS)}", field=f"products.{key}")
+        if not isinstance(values, list) or len(values) > 100:
+            raise InvalidInput("give a list (at most 100)", field=f"products.{key}")
+        for i, value in enumerate(values):
+            if key == "tiers":
+                if type(value) is not int or value not in TIERS:
+                    raise InvalidInput("a tier is 1, 2, 3 or 4", field=f"products.tiers.{i}")
+            elif not isinstance(value, str) or not value.strip() or len(value) > 100 or "\x00" in value:
+                raise InvalidInput("give a name of at most 100 characters", field=f"products.{key}.{i}")
 
 
 def validate_url(url: str) -> None:

@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
 from prodops.accounts import policy
+from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core.actors import Actor
 from prodops.core.errors import NotFound, PermissionDenied, ProdOpsError
 from prodops.notifications import events as registry
@@ -101,12 +102,35 @@ class ChannelForm(forms.Form):
     )
     secret_file = forms.CharField(max_length=1000, required=False, label="…or secret from file")
     events = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+    # The product selector: a product matches when it matches every field filled in
+    # (any of that field's values); all empty means every product.
     tags = forms.CharField(required=False, help_text="Only products with one of these tags (comma-separated)")
     teams = forms.CharField(required=False, help_text="Only products of these teams (comma-separated slugs)")
+    tiers = forms.TypedMultipleChoiceField(
+        choices=[(t, f"Tier {t}") for t in range(1, 5)],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only products of these tiers (none ticked: any tier)",
+    )
+    stages = forms.MultipleChoiceField(
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only products in these stages (none ticked: any stage)",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, chosen_stages: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["events"].choices = [(n, n) for n in registry.events()]  # type: ignore[attr-defined]
+        # The default lifecycle, then stages of a standard of its own that products are in
+        # or the channel already names (a manifest may name any).
+        stages = list(DEFAULT_STAGES)
+        in_use = Product.objects.order_by("stage").values_list("stage", flat=True).distinct()
+        for stage in [*in_use, *(chosen_stages or [])]:
+            if stage not in stages:
+                stages.append(stage)
+        self.fields["stages"].choices = [(s, s) for s in stages]  # type: ignore[attr-defined]
 
     def data_for_service(self) -> services.ChannelData:
         d = self.cleaned_data
@@ -126,7 +150,12 @@ class ChannelForm(forms.Form):
             url=d["url"],
             secret=secret,
             events=d["events"],
-            products={"tags": split(d["tags"]), "teams": split(d["teams"])},
+            products={
+                "tags": split(d["tags"]),
+                "teams": split(d["teams"]),
+                "tiers": list(d["tiers"]),
+                "stages": list(d["stages"]),
+            },
         )
 
 
@@ -141,6 +170,8 @@ def _initial(channel: Channel) -> dict[str, Any]:
         "events": channel.events,
         "tags": ", ".join(channel.products.get("tags", [])),
         "teams": ", ".join(channel.products.get("teams", [])),
+        "tiers": channel.products.get("tiers", []),
+        "stages": channel.products.get("stages", []),
     }
 
 
@@ -150,16 +181,20 @@ def channel_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
         raise DjangoPermissionDenied("Only product operations and admins edit channels.")
     channel = Channel.objects.filter(slug=slug).first() if slug else None
     if slug and channel is None:
-        from django.http import Http404
-
         raise Http404("no such channel")
-    form = ChannelForm(request.POST or None, initial=_initial(channel) if channel else None)
+    form = ChannelForm(
+        request.POST or None,
+        initial=_initial(channel) if channel else None,
+        chosen_stages=channel.products.get("stages", []) if channel else [],
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 saved, _ = services.save_channel(actor=actor, data=form.data_for_service())
         except ProdOpsError as exc:
-            field = exc.field.split(".")[0] if exc.field.split(".")[0] in form.fields else None
+            parts = exc.field.split(".")
+            name = parts[1] if parts[0] == "products" and len(parts) > 1 else parts[0]
+            field = name if name in form.fields else None
             if field == "secret":
                 field = "secret_env"
             form.add_error(field, exc.message)
@@ -181,8 +216,6 @@ def channel_test(request: HttpRequest, slug: str) -> HttpResponse:
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message) from None
     except NotFound as exc:
-        from django.http import Http404
-
         raise Http404(exc.message) from None
     messages.info(request, "Test message queued; the delivery log shows how it went.")
     return redirect("notifications:channels")
