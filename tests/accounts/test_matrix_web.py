@@ -40,8 +40,8 @@ class Form:
     kwargs: dict[str, Any] = field(default_factory=dict)
     reason_in_body: bool = False
     also: str = ""  # a second action that allows it too (inviting: product operations, or a lead)
-    # An allowed post must write an audit entry (it did something), unless it is posted
-    # empty on purpose (the policy is asked before the form is read) or meets a conflict.
+    # An allowed post must write an audit entry (it did something), unless what it does
+    # is not audited (marking notifications read) or the setup makes it meet a conflict.
     writes: bool = True
 
 
@@ -81,11 +81,19 @@ FORMS: dict[str, Form] = {
         {"criterion": "handover-plan", "evidence_url": "https://wiki.example.com/p"},
         SLUG,
     ),
-    # Posted empty: the view asks the policy before it reads the form.
-    "web:person-create": Form("person.manage", writes=False),
-    "web:person-edit": Form("person.manage", {}, {"pk": "mei"}, writes=False),
-    "web:team-create": Form("team.manage", writes=False),
-    "web:team-edit": Form("team.manage", {}, {"slug": "pay-dev"}, writes=False),
+    # The views ask the policy before they read the form (a refusal is 403 even posted empty).
+    "web:person-create": Form("person.manage", {"email": "nina@example.com", "name": "Nina"}),
+    "web:person-edit": Form("person.manage", {"email": "mei@example.com", "name": "Mei Li"}, {"pk": "mei"}),
+    "web:team-create": Form(
+        "team.manage",
+        {"slug": "pay-ops", "name": "Payments ops", "kind": "run", "capacity_hours_per_week": "40"},
+    ),
+    "web:team-edit": Form(
+        "team.manage",
+        {"slug": "pay-dev", "name": "Payments builders", "kind": "build", "capacity_hours_per_week": "0"}
+        | {"members": "alice@example.com\nerin@example.com"},
+        {"slug": "pay-dev"},
+    ),
     "web:invite": Form(
         "person.invite", {"email": "erin@example.com", "product": "payments-api"}, also="person.manage"
     ),
