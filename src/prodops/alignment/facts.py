@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from prodops.alignment import kendall
+from prodops.alignment.models import ITEMS, Round
 from prodops.core.facts import FactSpec, FactValues, fact_provider
 
 
@@ -42,15 +44,16 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
     ),
 )
 def alignment_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.alignment import kendall
-    from prodops.alignment.models import ITEMS, Round
-
     # One query: every round of the batch with its answers (LEFT JOIN), latest kept.
     latest: dict[int, int] = {}
     rows: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for pid, number, function, ranking, current in Round.objects.filter(
-        product_id__in_ids=product_ids
-    ).values_list("product_id", "number", "responses__function", "responses__ranking", "responses__current"):
+    for pid, number, function, ranking, current in (
+        Round.objects.filter(product_id__in_ids=product_ids)
+        .order_by()
+        .values_list(
+            "product_id", "number", "responses__function", "responses__ranking", "responses__current"
+        )
+    ):
         latest[pid] = max(latest.get(pid, 0), number)
         if current:
             rows[(pid, number)].append((function, ranking))

@@ -2,18 +2,82 @@
 
 Every provider is batched: one query per table for the whole batch, never one per
 product, so that a 10,000-product portfolio is computed in well under a second.
+
+This module also owns two lookups every provider of a batch may share through its
+``FactContext``: the product rows (``products``) and the teams they name with their
+members (``teams``), each read once per batch however many providers ask.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import CharField, Count, F, Q, Value
 
-from prodops.core.facts import FactSpec, fact_provider
+from prodops.catalog.models import SLO, Product, Stakeholder, Team
+from prodops.core.facts import FactContext, FactSpec, fact_provider
+
+PRODUCTS = "catalog.products"
+TEAMS = "catalog.teams"
+
+
+def products(context: FactContext) -> dict[int, Product]:
+    """The batch's product rows (whole rows: one read serves every provider)."""
+    return context.shared(
+        PRODUCTS, lambda: {p.pk: p for p in Product.objects.filter(pk__in_ids=context.product_ids).order_by()}
+    )
+
+
+def provide_products(context: FactContext, rows: Iterable[Product]) -> None:
+    """Hand the batch's product rows, already read by the caller, to every provider."""
+    context.provide(PRODUCTS, {p.pk: p for p in rows})
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    pk: int
+    slug: str
+    capacity_hours_per_week: float
+    members: frozenset[int]  # person ids
+
+
+@dataclass(frozen=True)
+class Teams:
+    by_id: dict[int, TeamInfo]
+    by_slug: dict[str, TeamInfo]
+
+
+def _oncall_team(product: Product) -> str | None:
+    oncall = product.oncall if isinstance(product.oncall, dict) else {}
+    return str(oncall["team"]) if oncall.get("team") else None
+
+
+def teams(context: FactContext) -> Teams:
+    """The run teams of the batch's products and the teams their on-call settings name,
+    with their members, in one query (a row per member)."""
+
+    def load() -> Teams:
+        rows = products(context).values()
+        ids = {p.run_team_id for p in rows if p.run_team_id}
+        slugs = {slug for p in rows if (slug := _oncall_team(p))}
+        found: dict[int, tuple[str, float, set[int]]] = {}
+        if ids or slugs:
+            for pk, slug, capacity, person in (
+                Team.objects.filter(Q(pk__in=ids) | Q(slug__in=slugs))
+                .order_by()
+                .values_list("pk", "slug", "capacity_hours_per_week", "members")
+            ):
+                entry = found.setdefault(pk, (slug, capacity, set()))
+                if person is not None:
+                    entry[2].add(person)
+        infos = [TeamInfo(pk, slug, cap, frozenset(people)) for pk, (slug, cap, people) in found.items()]
+        return Teams(by_id={t.pk: t for t in infos}, by_slug={t.slug: t for t in infos})
+
+    return context.shared(TEAMS, load)
 
 
 @fact_provider(
@@ -62,56 +126,42 @@ from prodops.core.facts import FactSpec, fact_provider
         "Any JSON value: its CEL type is the JSON type pushed (number, bool, string, list, map).",
     ),
 )
-def catalog_facts(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
-    from prodops.catalog.models import SLO, Product, Stakeholder, Team
+def catalog_facts(
+    product_ids: Sequence[int], now: datetime, context: FactContext | None = None
+) -> dict[int, dict[str, Any]]:
+    context = context or FactContext(product_ids, now)
+    rows = products(context)
+    # SLOs and stakeholders counted in one query (every column an annotation, so both
+    # sides of the UNION have their columns in the same order).
+    slo_counts: dict[int, int] = {}
+    stakeholder_counts: dict[int, int] = {}
 
-    rows = list(
-        Product.objects.filter(pk__in_ids=product_ids).values_list(
-            "pk",
-            "tier",
-            "stage",
-            "links",
-            "build_lead_id",
-            "run_lead_id",
-            "build_team_id",
-            "run_team_id",
-            "oncall",
-            "facts",
+    def counted(model: Any, kind: str) -> Any:
+        return (
+            model.objects.filter(product_id__in_ids=product_ids)
+            .order_by()
+            .values("product_id")
+            .annotate(k=Value(kind, CharField()), pid=F("product_id"), n=Count("id"))
+            .values_list("k", "pid", "n")
         )
-    )
-    slo_counts = dict(
-        SLO.objects.filter(product_id__in_ids=product_ids)
-        .values("product_id")
-        .annotate(n=Count("id"))
-        .values_list("product_id", "n")
-    )
-    stakeholder_counts = dict(
-        Stakeholder.objects.filter(product_id__in_ids=product_ids)
-        .values("product_id")
-        .annotate(n=Count("id"))
-        .values_list("product_id", "n")
-    )
-    # Team sizes for every team an on-call rotation may point at, in one query.
-    team_slugs = {str(r[8].get("team")) for r in rows if isinstance(r[8], dict) and r[8].get("team")}
-    team_ids = {r[7] for r in rows if r[7]}
-    sizes_by_id: dict[int, int] = {}
-    sizes_by_slug: dict[str, int] = {}
-    slug_by_id: dict[int, str] = {}
-    if team_slugs or team_ids:
-        from django.db.models import Q
 
-        for pk, slug, n in (
-            Team.objects.filter(Q(pk__in=team_ids) | Q(slug__in=team_slugs))
-            .annotate(n=Count("members"))
-            .values_list("pk", "slug", "n")
-        ):
-            sizes_by_id[pk] = n
-            sizes_by_slug[slug] = n
-            slug_by_id[pk] = slug
+    for kind, pid, n in counted(SLO, "slo").union(counted(Stakeholder, "stakeholder"), all=True):
+        (slo_counts if kind == "slo" else stakeholder_counts)[pid] = n
+    known = teams(context)
+    sizes_by_id = {pk: len(t.members) for pk, t in known.by_id.items()}
+    sizes_by_slug = {slug: len(t.members) for slug, t in known.by_slug.items()}
+    slug_by_id = {pk: t.slug for pk, t in known.by_id.items()}
 
     result: dict[int, dict[str, Any]] = defaultdict(dict)
-    for pk, tier, stage, links, build_lead, run_lead, build_team, run_team, oncall_raw, facts in rows:
-        oncall = oncall_raw if isinstance(oncall_raw, dict) else {}
+    for p in (rows[pid] for pid in product_ids if pid in rows):
+        pk, tier, stage, links, facts = p.pk, p.tier, p.stage, p.links, p.facts
+        build_lead, run_lead, build_team, run_team = (
+            p.build_lead_id,
+            p.run_lead_id,
+            p.build_team_id,
+            p.run_team_id,
+        )
+        oncall = p.oncall if isinstance(p.oncall, dict) else {}
         values: dict[str, Any] = {
             "product.tier": tier,
             "product.stage": stage,

@@ -18,15 +18,21 @@ installed app's ``facts`` module on first use.
 Names may contain one ``<placeholder>`` segment (``docs.<kind>.count``,
 ``custom.<key>``); a provider may return any concrete name that matches one of its
 specs. A product absent from the result, or a fact absent from its dict, is *unknown*.
+
+A provider may take a third argument, the batch's :class:`FactContext`: the lookups
+several providers need (the product rows, their teams) are made once per batch and
+shared through it, so re-evaluating one product does not read its row five times.
+Called without one (a test calling the provider directly), it builds its own.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
@@ -35,7 +41,30 @@ from django.utils.module_loading import autodiscover_modules
 
 FactType = Literal["int", "float", "bool", "string", "date", "duration", "list", "map"]
 FactValues = Mapping[int, Mapping[str, Any]]
-ProviderFn = Callable[[Sequence[int], datetime], FactValues]
+ProviderFn = Callable[..., FactValues]  # (product_ids, now) or (product_ids, now, context)
+T = TypeVar("T")
+
+
+class FactContext:
+    """What the fact providers of one batch share: the batch, its time, and lookups made
+    once and cached (``shared``). The app that owns a lookup names its key and offers a
+    function over the context (``catalog.facts.products``); the caller of ``compute``
+    may hand over rows it has already read (``provide``), so they are not read again."""
+
+    def __init__(self, product_ids: Sequence[int], now: datetime) -> None:
+        self.product_ids = list(product_ids)
+        self.now = now
+        self._shared: dict[str, Any] = {}
+
+    def shared(self, key: str, load: Callable[[], T]) -> T:
+        """The value under ``key``, loaded by ``load()`` on first use in this batch."""
+        if key not in self._shared:
+            self._shared[key] = load()
+        return self._shared[key]
+
+    def provide(self, key: str, value: Any) -> None:
+        """Hand over a lookup already made (it must cover the whole batch)."""
+        self._shared[key] = value
 
 
 @dataclass(frozen=True)
@@ -60,6 +89,10 @@ class Provider:
     fn: ProviderFn
     specs: tuple[FactSpec, ...]
     module: str = field(default="")
+    takes_context: bool = False
+
+    def __call__(self, product_ids: Sequence[int], now: datetime, context: FactContext) -> FactValues:
+        return self.fn(product_ids, now, context) if self.takes_context else self.fn(product_ids, now)
 
     @property
     def name(self) -> str:
@@ -99,7 +132,10 @@ _discovered = False
 def fact_provider(*specs: FactSpec) -> Callable[[ProviderFn], ProviderFn]:
     def register(fn: ProviderFn) -> ProviderFn:
         _providers[:] = [p for p in _providers if p.name != f"{fn.__module__}.{fn.__qualname__}"]
-        _providers.append(Provider(fn=fn, specs=tuple(specs), module=fn.__module__))
+        takes_context = len(inspect.signature(fn).parameters) >= 3
+        _providers.append(
+            Provider(fn=fn, specs=tuple(specs), module=fn.__module__, takes_context=takes_context)
+        )
         return fn
 
     return register
@@ -143,11 +179,15 @@ def spec_for(name: str) -> FactSpec | None:
     return None
 
 
-def compute(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
-    """Every fact of every product in the batch."""
+def compute(
+    product_ids: Sequence[int], now: datetime, *, context: FactContext | None = None
+) -> dict[int, dict[str, Any]]:
+    """Every fact of every product in the batch. ``context``: one made for this batch
+    (same ids and time), with lookups the caller has already made."""
+    context = context or FactContext(product_ids, now)
     result: dict[int, dict[str, Any]] = {pid: {} for pid in product_ids}
     for provider in providers():
-        for pid, values in provider.fn(product_ids, now).items():
+        for pid, values in provider(product_ids, now, context).items():
             if pid in result:
                 result[pid].update(values)
     return result

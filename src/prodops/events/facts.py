@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Cast
 
-from prodops.core.facts import FactSpec, fact_provider
+from prodops.catalog.facts import products
+from prodops.core.facts import FactContext, FactSpec, fact_provider
 from prodops.events.models import Defect, Incident, Page, Ticket
 
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -32,21 +34,30 @@ SHIFT_HOURS = 12  # Google SRE: "more than two events per 12-hour on-call shift"
 )
 def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
     incidents: dict[int, dict[int, int]] = defaultdict(dict)
-    rows = (
-        Incident.objects.filter(product_id__in_ids=product_ids, resolved_at__isnull=True, opened_at__lte=now)
-        .values_list("product_id", "severity")
-        .annotate(n=Count("id"))
-    )
-    for pid, severity, n in rows:
-        incidents[pid][severity] = n
     defects: dict[int, dict[str, int]] = defaultdict(dict)
-    rows2 = (
-        Defect.objects.filter(product_id__in_ids=product_ids, fixed_at__isnull=True, found_at__lte=now)
-        .values_list("product_id", "severity")
-        .annotate(n=Count("id"))
+    # Open incidents and defects by severity in one query (every column an annotation,
+    # so both sides of the UNION have them in the same order; the severities are text).
+    open_incidents = (
+        Incident.objects.filter(product_id__in_ids=product_ids, resolved_at__isnull=True, opened_at__lte=now)
+        .order_by()
+        .values("product_id", "severity")
+        .annotate(
+            k=Value("i", CharField()), pid=F("product_id"), sev=Cast("severity", CharField()), n=Count("id")
+        )
+        .values_list("k", "pid", "sev", "n")
     )
-    for pid, severity, n in rows2:
-        defects[pid][severity] = n
+    defect_rows = (
+        Defect.objects.filter(product_id__in_ids=product_ids, fixed_at__isnull=True, found_at__lte=now)
+        .order_by()
+        .values("product_id", "severity")
+        .annotate(k=Value("d", CharField()), pid=F("product_id"), sev=F("severity"), n=Count("id"))
+        .values_list("k", "pid", "sev", "n")
+    )
+    for kind, pid, severity, n in open_incidents.union(defect_rows, all=True):
+        if kind == "i":
+            incidents[pid][int(severity)] = n
+        else:
+            defects[pid][severity] = n
     result: dict[int, dict[str, Any]] = {}
     for pid in product_ids:
         by_sev = incidents.get(pid, {})
@@ -77,29 +88,42 @@ def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, 
         "unsustainable (Google SRE). Unknown for a product with no paging integration and no pages.",
     ),
 )
-def operating_load(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
-    from prodops.catalog.models import Product
-
+def operating_load(
+    product_ids: Sequence[int], now: datetime, context: FactContext | None = None
+) -> dict[int, dict[str, Any]]:
+    context = context or FactContext(product_ids, now)
     since = now - timedelta(days=LOAD_DAYS)
-    recent_tickets = dict(
-        Ticket.objects.filter(product_id__in_ids=product_ids, opened_at__gt=since, opened_at__lte=now)
-        .values_list("product_id")
-        .annotate(n=Count("id"))
-        .values_list("product_id", "n")
-    )
-    any_tickets = set(
-        Ticket.objects.filter(product_id__in_ids=product_ids).values_list("product_id", flat=True).distinct()
-    )
-    recent_pages = dict(
-        Page.objects.filter(product_id__in_ids=product_ids, triggered_at__gt=since, triggered_at__lte=now)
-        .values_list("product_id")
-        .annotate(n=Count("id"))
-        .values_list("product_id", "n")
-    )
-    paged = set(
-        Page.objects.filter(product_id__in_ids=product_ids).values_list("product_id", flat=True).distinct()
-    )
-    for pid, integrations in Product.objects.filter(id__in_ids=product_ids).values_list("id", "integrations"):
+    recent_tickets: dict[int, int] = {}
+    any_tickets: set[int] = set()
+    recent_pages: dict[int, int] = {}
+    paged: set[int] = set()
+
+    def counted(model: Any, kind: str, at: str) -> Any:
+        """Per product: its rows ever, and those in the load window (one index scan)."""
+        return (
+            model.objects.filter(product_id__in_ids=product_ids)
+            .order_by()
+            .values("product_id")
+            .annotate(
+                k=Value(kind, CharField()),
+                pid=F("product_id"),
+                recent=Count("id", filter=Q(**{f"{at}__gt": since, f"{at}__lte": now})),
+            )
+            .values_list("k", "pid", "recent")
+        )
+
+    for kind, pid, recent in counted(Ticket, "t", "opened_at").union(
+        counted(Page, "p", "triggered_at"), all=True
+    ):
+        if kind == "t":
+            any_tickets.add(pid)
+            recent_tickets[pid] = recent
+        else:
+            paged.add(pid)
+            recent_pages[pid] = recent
+    rows = products(context)
+    for pid in product_ids:
+        integrations = rows[pid].integrations if pid in rows else None
         if any(key.startswith(("pagerduty", "opsgenie")) for key in (integrations or {})):
             paged.add(pid)
     shifts = LOAD_DAYS * 24 / SHIFT_HOURS

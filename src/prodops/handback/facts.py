@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.handback.services import assess, fact_values
 
 
 @fact_provider(
@@ -47,6 +48,4 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
     FactSpec("handback.reasons", "list", "", "Why the handback is triggered (empty when it is not)."),
 )
 def handback_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.handback.services import assess, fact_values
-
     return {pid: fact_values(a) for pid, a in assess(product_ids, now).items()}

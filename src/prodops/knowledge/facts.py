@@ -29,13 +29,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, Q, Sum
 
-from prodops.core.facts import FactSpec, FactValues, fact_provider, register_placeholder
-from prodops.knowledge.models import doc_kinds
+from prodops.catalog.facts import products, teams
+from prodops.core.facts import FactContext, FactSpec, FactValues, fact_provider, register_placeholder
+from prodops.knowledge.models import (
+    Document,
+    SupportEstimate,
+    SupportSignoff,
+    TrainingSession,
+    doc_kinds,
+    stale_before,
+)
 
 # docs.<kind>.count accepts the known document kinds only (readiness refuses a typo).
 register_placeholder("kind", doc_kinds)
@@ -57,12 +67,11 @@ register_placeholder("kind", doc_kinds)
     ),
 )
 def document_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.knowledge.models import Document, doc_kinds, stale_before
-
     cutoff = stale_before(now.date())
     fresh = Q(reviewed__isnull=False, reviewed__gte=cutoff)
     rows = (
         Document.objects.filter(product_id__in_ids=product_ids)
+        .order_by()
         .values("product_id", "kind")
         .annotate(n=Count("id"), fresh=Count("id", filter=fresh))
     )
@@ -79,23 +88,6 @@ def document_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
         values[f"docs.{row['kind']}.fresh_count"] = row["fresh"]
         values["docs.stale_count"] += row["n"] - row["fresh"]
     return result
-
-
-def _run_team_members(product_ids: Sequence[int]) -> tuple[dict[int, int | None], dict[int, set[int]]]:
-    """product id → run team id, and run team id → member person ids."""
-    from prodops.catalog.models import Product, Team
-
-    team_of: dict[int, int | None] = dict(
-        Product.objects.filter(id__in_ids=product_ids).values_list("id", "run_team_id")
-    )
-    team_ids = {t for t in team_of.values() if t is not None}
-    members: dict[int, set[int]] = defaultdict(set)
-    through = Team.members.through
-    for team_id, person_id in through.objects.filter(team_id__in=team_ids).values_list(
-        "team_id", "person_id"
-    ):
-        members[team_id].add(person_id)
-    return team_of, members
 
 
 # Who is still being onboarded: team id -> person ids. Registered by the app that knows
@@ -151,56 +143,72 @@ def _newcomers(team_ids: Iterable[int]) -> dict[int, set[int]]:
         "Unknown when the team has no capacity or the product has no estimate.",
     ),
 )
-def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.catalog.models import Product, Team
-    from prodops.knowledge.models import SupportEstimate, SupportSignoff, TrainingSession
-
+def support_facts(
+    product_ids: Sequence[int], now: datetime, context: FactContext | None = None
+) -> FactValues:
+    context = context or FactContext(product_ids, now)
     today = now.date()
-    team_of, members = _run_team_members(product_ids)
+    rows = products(context)
+    team_of: dict[int, int | None] = {pid: rows[pid].run_team_id for pid in product_ids if pid in rows}
+    known = teams(context).by_id
 
-    held = TrainingSession.objects.filter(product_id__in_ids=product_ids, date__lte=today)
-    sessions = dict(held.values("product_id").annotate(n=Count("id")).values_list("product_id", "n"))
+    # Held sessions and their attendees in one query (a row per attendee, or one with
+    # no attendee for a session nobody attended).
+    held: dict[int, set[int]] = defaultdict(set)
     attended: dict[int, set[int]] = defaultdict(set)
-    through = TrainingSession.attendees.through
-    for pid, person_id in through.objects.filter(
-        trainingsession__product_id__in_ids=product_ids, trainingsession__date__lte=today
-    ).values_list("trainingsession__product_id", "person_id"):
-        attended[pid].add(person_id)
+    for pid, session, person_id in (
+        TrainingSession.objects.filter(product_id__in_ids=product_ids, date__lte=today)
+        .order_by()
+        .values_list("product_id", "pk", "attendees")
+    ):
+        held[pid].add(session)
+        if person_id is not None:
+            attended[pid].add(person_id)
 
     signed: dict[int, set[int]] = defaultdict(set)
-    for pid, person_id in SupportSignoff.objects.filter(
-        product_id__in_ids=product_ids, withdrawn_at__isnull=True
-    ).values_list("product_id", "person_id"):
+    for pid, person_id in (
+        SupportSignoff.objects.filter(product_id__in_ids=product_ids, withdrawn_at__isnull=True)
+        .order_by()
+        .values_list("product_id", "person_id")
+    ):
         signed[pid].add(person_id)
 
-    own_load = dict(
-        SupportEstimate.objects.filter(product_id__in_ids=product_ids).values_list(
-            "product_id", "hours_per_week"
-        )
-    )
+    # The batch's own estimates and the estimates of every (non-retired) product of
+    # their run teams, in one query.
     team_ids = {t for t in team_of.values() if t is not None}
-    capacity = dict(Team.objects.filter(id__in=team_ids).values_list("id", "capacity_hours_per_week"))
+    own_load: dict[int, float] = {}
     team_load: dict[int, float] = defaultdict(float)
-    for load_team, hours in (
-        Product.objects.filter(run_team_id__in=team_ids, support_estimate__isnull=False)
-        .exclude(stage="retire")
-        .values_list("run_team_id", "support_estimate__hours_per_week")
+    for pid, load_team, stage, hours in (
+        SupportEstimate.objects.filter(
+            Q(product_id__in_ids=product_ids) | Q(product__run_team_id__in=team_ids)
+        )
+        .order_by()
+        .values_list("product_id", "product__run_team_id", "product__stage", "hours_per_week")
     ):
-        team_load[load_team] += hours
+        if pid in team_of:
+            own_load[pid] = hours
+        if load_team in team_ids and stage != "retire":
+            team_load[load_team] += hours
 
     observed = _observed_hours(product_ids, now)
-    newcomers = _newcomers(team_ids) if team_ids else {}
-    from django.conf import settings
-
+    # Newcomers matter only where a utilisation is computed: a team with a capacity
+    # running a product of the batch that has an estimate.
+    weighed = {
+        t
+        for pid in own_load
+        if (t := team_of.get(pid)) is not None and t in known and known[t].capacity_hours_per_week
+    }
+    newcomers = _newcomers(weighed) if weighed else {}
     fraction = settings.PRODOPS_ONBOARDING_CAPACITY
 
     result: dict[int, dict[str, Any]] = {}
     for pid in product_ids:
         if pid not in team_of:
             continue
-        values: dict[str, Any] = {"training.sessions": sessions.get(pid, 0)}
+        values: dict[str, Any] = {"training.sessions": len(held.get(pid, ()))}
         team_id = team_of[pid]
-        crew = members.get(team_id, set()) if team_id is not None else set()
+        team = known.get(team_id) if team_id is not None else None
+        crew = set(team.members) if team is not None else set()
         if crew:
             values["training.coverage"] = round(len(crew & attended[pid]) / len(crew), 4)
             values["support.signoff_coverage"] = round(len(crew & signed[pid]) / len(crew), 4)
@@ -208,8 +216,8 @@ def support_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
             values["support.observed_hours"] = observed[pid]
         if pid in own_load:
             values["support.load_hours"] = own_load[pid]
-            if team_id is not None and capacity.get(team_id):
-                effective = capacity[team_id]
+            if team_id is not None and team is not None and team.capacity_hours_per_week:
+                effective = team.capacity_hours_per_week
                 learning = (newcomers.get(team_id, set()) & crew) - signed[pid]
                 if learning:
                     effective *= 1 - (1 - fraction) * len(learning) / len(crew)
@@ -223,12 +231,8 @@ OBSERVED_WINDOW_DAYS = 28
 
 
 def _observed_hours(product_ids: Sequence[int], now: datetime) -> dict[int, float]:
-    """Ticket handle time in the last 28 days, as hours per week (sum / 60 / 4)."""
-    from datetime import timedelta
-
-    from django.apps import apps
-    from django.db.models import Sum
-
+    """Ticket handle time in the last 28 days, as hours per week (sum / 60 / 4). The
+    events app's model is looked up by name: this app does not import it."""
     try:
         ticket = apps.get_model("events", "Ticket")
     except LookupError:
@@ -240,6 +244,7 @@ def _observed_hours(product_ids: Sequence[int], now: datetime) -> dict[int, floa
             opened_at__lte=now,
             handle_minutes__isnull=False,
         )
+        .order_by()
         .values("product_id")
         .annotate(minutes=Sum("handle_minutes"))
     )

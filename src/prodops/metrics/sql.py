@@ -166,11 +166,13 @@ def default_counts(
     # Per product, one range scan of the (product, committed_at) index from its cut: a
     # join with the cut as a filter made PostgreSQL read every change of the product.
     lead_params = [environment, since, start, *ids, since, *ids, end, *deploy_params]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: SET LOCAL lasts until the end of the transaction whether a savepoint
+    # is released or not, and re-evaluating one product pays for each statement.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Sorting a million rows: in memory, not in temporary files; and no JIT, whose
-        # compilation of these plans costs more than it saves.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL jit = off")
+        # compilation of these plans costs more than it saves (both settings in one
+        # statement: set_config(..., true) is SET LOCAL).
+        cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
         deploys = {row[0]: row[1:] for row in _fetch(recovery_sql, deploy_params)}
         leads = {row[0]: row[1:] for row in _fetch(lead_sql, lead_params)}
     counts: dict[int, dora.DefaultCounts] = {}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.outcomes.services import outcomes_for
 
 FACTS = {
     "outcomes.dau": ("dau",),
@@ -54,8 +55,6 @@ FACTS = {
     ),
 )
 def outcome_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.outcomes.services import outcomes_for
-
     results = outcomes_for(product_ids, now.astimezone(UTC).date())
     values: dict[int, dict[str, Any]] = {}
     for pid, data in results.items():

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.pilots.services import fact_values, statuses
 
 
 @fact_provider(
@@ -43,6 +44,4 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
     FactSpec("pilot.feedback_score", "float", "rating 1-5", "Mean rating of the pilot users' feedback."),
 )
 def pilot_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.pilots.services import fact_values, statuses
-
     return {pid: fact_values(status) for pid, status in statuses(product_ids, now).items()}

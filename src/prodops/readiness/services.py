@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pydantic import ValidationError
@@ -44,6 +44,7 @@ from pydantic import ValidationError
 from prodops.accounts import policy
 from prodops.audit.models import AuditEntry
 from prodops.audit.services import record
+from prodops.catalog.facts import provide_products
 from prodops.catalog.models import Person, Product, Team
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
@@ -69,7 +70,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STANDARD_PATH = Path(__file__).parent / "standards" / "default.yaml"
 DEFAULT_SLUG = "default"
-SMALL_BATCH = 20  # up to this many products, _persist reads whole stored rows at once
 CHUNK = 2000  # products per batch: well under SQLite's limit on query parameters
 
 
@@ -246,12 +246,16 @@ def _packaged_default() -> tuple[str, int, str, str]:
 
 
 _by_version: dict[tuple[str, int, str], CompiledStandard] = {}
+_ASK: Any = object()
 
 
-def get_standard(slug: str) -> CompiledStandard:
+def get_standard(slug: str, *, head: tuple[int, str] | None = _ASK) -> CompiledStandard:
     """The compiled standard (cached per version). The default standard falls back to the
-    packaged one (version 0) until one is applied. Unknown slug → ReadinessError."""
-    head = Standard.objects.filter(slug=slug).values_list("version", "digest").first()
+    packaged one (version 0) until one is applied. Unknown slug → ReadinessError.
+    ``head``: the stored (version, digest) of that slug, or None when none is stored,
+    when the caller has read it already (the evaluation reads it with the products)."""
+    if head is _ASK:
+        head = Standard.objects.filter(slug=slug).values_list("version", "digest").first()
     if head is not None:
         # The spec (a large JSON document) is only read and decoded when this version
         # has not been compiled in this process yet: re-evaluating one product stays cheap.
@@ -457,10 +461,12 @@ def _active_waivers(ids: Sequence[int], now: datetime) -> dict[int, dict[str, ru
     return out
 
 
-def _standard_for(slug: str, cache: dict[str, CompiledStandard]) -> CompiledStandard:
+def _standard_for(
+    slug: str, cache: dict[str, CompiledStandard], head: tuple[int, str] | None = _ASK
+) -> CompiledStandard:
     if slug not in cache:
         try:
-            cache[slug] = get_standard(slug)
+            cache[slug] = get_standard(slug, head=head)
         except ReadinessError:
             log.warning("product names unknown standard %r; evaluating against the default", slug)
             cache[slug] = get_standard(DEFAULT_SLUG)
@@ -502,20 +508,41 @@ def evaluate_products(
     its blockers are listed in ``criteria`` (``counts()`` still covers every criterion),
     which keeps a full portfolio evaluation cheap."""
     now = now or timezone.now()
-    qs = Product.objects.all()
-    if product_ids is not None:
-        qs = qs.filter(pk__in_ids=list(product_ids))
-    rows = list(qs.order_by("pk").values_list("pk", "slug", "tier", "stage", "standard"))
+    if product_ids is None:
+        ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted({int(pid) for pid in product_ids})
     cache: dict[str, CompiledStandard] = {}
     out: dict[int, Readiness] = {}
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in _chunks(ids, CHUNK):
         with _collector_paused():
-            _evaluate_chunk(chunk, now=now, persist=persist, detail=detail, cache=cache, out=out)
+            _evaluate_chunk(
+                _product_rows(chunk), now=now, persist=persist, detail=detail, cache=cache, out=out
+            )
     return out
 
 
+def _product_rows(ids: Sequence[int]) -> list[Product]:
+    """The batch's whole product rows (handed to every fact provider, which would
+    otherwise each read the columns they need), each with its standard's stored version
+    and digest (``std_version``, ``std_digest``: None when none is stored) and the
+    digest of its stored evaluation (``stored_digest``: None without one), so that
+    neither is a query of its own."""
+    head = Standard.objects.filter(slug=OuterRef("standard"))
+    stored = ProductEvaluation.objects.filter(product_id=OuterRef("pk"))
+    return list(
+        Product.objects.filter(pk__in_ids=ids)
+        .order_by("pk")
+        .annotate(
+            std_version=Subquery(head.values("version")[:1]),
+            std_digest=Subquery(head.values("digest")[:1]),
+            stored_digest=Subquery(stored.values("digest")[:1]),
+        )
+    )
+
+
 def _evaluate_chunk(
-    chunk: Sequence[tuple[int, str, int | None, str, str]],
+    chunk: Sequence[Product],
     *,
     now: datetime,
     persist: bool,
@@ -523,15 +550,19 @@ def _evaluate_chunk(
     cache: dict[str, CompiledStandard],
     out: dict[int, Readiness],
 ) -> None:
-    ids = [r[0] for r in chunk]
-    facts = fact_registry.compute(ids, now)
+    ids = [p.pk for p in chunk]
+    context = fact_registry.FactContext(ids, now)
+    provide_products(context, chunk)
+    facts = fact_registry.compute(ids, now, context=context)
     attestations = _latest_attestations(ids)
     waivers = _active_waivers(ids, now)
     entered = _stage_entries(ids, now)
     adjusted = severities(ids, now)
     evaluated: dict[int, tuple[CompiledStandard, list[Result]]] = {}
-    for pid, slug, tier, stage, std_slug in chunk:
-        standard = _standard_for(std_slug, cache)
+    for product in chunk:
+        pid, slug, tier, stage = product.pk, product.slug, product.tier, product.stage
+        head = None if product.std_version is None else (product.std_version, product.std_digest)  # type: ignore[attr-defined]
+        standard = _standard_for(product.standard, cache, head)
         results = rules.evaluate_product(
             standard,
             facts=facts.get(pid, {}),
@@ -554,7 +585,8 @@ def _evaluate_chunk(
             severity_of=adjusted.get(pid),
         )
     if persist:
-        _persist(evaluated, out, now)
+        stored = {p.pk: p.stored_digest for p in chunk if p.stored_digest is not None}  # type: ignore[attr-defined]
+        _persist(evaluated, out, now, stored)
 
 
 def _fingerprint(
@@ -579,28 +611,21 @@ def _persist(
     evaluated: dict[int, tuple[CompiledStandard, list[Result]]],
     readiness: dict[int, Readiness],
     now: datetime,
+    stored: Mapping[int, str],
 ) -> None:
-    small = len(evaluated) <= SMALL_BATCH
-    if small:
-        # A product or a few (the facts_changed listener): one query for the whole rows.
-        rows = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=list(evaluated))}
-        stored = {pid: e.digest for pid, e in rows.items()}
-    else:
-        stored = dict(
-            ProductEvaluation.objects.filter(product_id__in_ids=list(evaluated)).values_list(
-                "product_id", "digest"
-            )
-        )
+    """Store the results. ``stored``: the digest of each product's stored row (absent:
+    no row yet), read with the products; only the changed rows are read whole."""
     fingerprints = {
         pid: _fingerprint(standard, readiness[pid].gate, results, readiness[pid].ready)
         for pid, (standard, results) in evaluated.items()
     }
     unchanged = [pid for pid, fp in fingerprints.items() if stored.get(pid) == fp]
     changed_ids = [pid for pid in evaluated if pid in stored and stored[pid] != fingerprints[pid]]
-    if small:
-        existing = {pid: rows[pid] for pid in changed_ids}
-    else:
-        existing = {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)}
+    existing = (
+        {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)}
+        if changed_ids
+        else {}
+    )
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
     changes: list[EvaluationChange] = []
@@ -754,7 +779,7 @@ def product_readiness(*, product: Product, gate: str | None = None, now: datetim
             f"gates are {', '.join(standard.stages[1:])}",
             field="gate",
         )
-    facts = fact_registry.compute([product.pk], now).get(product.pk, {})
+    facts = _facts_of(product, now)
     results = rules.evaluate_product(
         standard,
         facts=facts,
@@ -831,9 +856,19 @@ def evaluation_history(*, product: Product, limit: int | None = 100) -> Any:
 # --- facts --------------------------------------------------------------------------------
 
 
+def _facts_of(product: Product, now: datetime) -> dict[str, Any]:
+    """Every fact of one product; its row, as the caller holds it, is handed to the
+    providers (a row with deferred columns is read again instead: touching a deferred
+    column would cost a query each)."""
+    context = fact_registry.FactContext([product.pk], now)
+    if not product.get_deferred_fields():
+        provide_products(context, [product])
+    return fact_registry.compute([product.pk], now, context=context).get(product.pk, {})
+
+
 def product_facts(*, product: Product, now: datetime | None = None) -> dict[str, Any]:
     """Every known fact of a product, by name, as JSON-compatible values."""
-    values = fact_registry.compute([product.pk], now or timezone.now()).get(product.pk, {})
+    values = _facts_of(product, now or timezone.now())
     return {name: rules.jsonable(values[name]) for name in sorted(values)}
 
 

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, F, IntegerField, Q, Value
 
 from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.risks.models import HIGH_SCORE, KnownError, Risk
 
 
 @fact_provider(
@@ -39,8 +40,6 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
     ),
 )
 def risk_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.risks.models import HIGH_SCORE, KnownError, Risk
-
     today = now.date()
     result: dict[int, dict[str, Any]] = {
         pid: {
@@ -53,25 +52,41 @@ def risk_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
         for pid in product_ids
     }
     live = ~Q(status=Risk.Status.CLOSED)
-    for row in (
+    # Risks and known errors counted in one query: every column is an annotation, so
+    # both sides of the UNION have them in the same order (known errors have two counts).
+    risks = (
         Risk.objects.filter(product_id__in_ids=product_ids)
+        .order_by()
         .values("product_id")
         .annotate(
-            high=Count("id", filter=Q(status=Risk.Status.OPEN, score__gte=HIGH_SCORE)),
-            live=Count("id", filter=live),
-            late=Count("id", filter=live & Q(next_review__lt=today)),
+            k=Value("r", CharField()),
+            pid=F("product_id"),
+            a=Count("id", filter=Q(status=Risk.Status.OPEN, score__gte=HIGH_SCORE)),
+            b=Count("id", filter=live),
+            c=Count("id", filter=live & Q(next_review__lt=today)),
         )
-    ):
-        values = result[row["product_id"]]
-        values["risks.open_high"] = row["high"]
-        values["risks.open"] = row["live"]
-        values["risks.unreviewed"] = row["late"]
-    for row in (
+        .values_list("k", "pid", "a", "b", "c")
+    )
+    known_errors = (
         KnownError.objects.filter(product_id__in_ids=product_ids, status=KnownError.Status.OPEN)
+        .order_by()
         .values("product_id")
-        .annotate(n=Count("id"), bare=Count("id", filter=Q(workaround="")))
-    ):
-        values = result[row["product_id"]]
-        values["known_errors.open"] = row["n"]
-        values["known_errors.without_workaround"] = row["bare"]
+        .annotate(
+            k=Value("e", CharField()),
+            pid=F("product_id"),
+            a=Count("id"),
+            b=Count("id", filter=Q(workaround="")),
+            c=Value(0, IntegerField()),
+        )
+        .values_list("k", "pid", "a", "b", "c")
+    )
+    for kind, pid, a, b, c in risks.union(known_errors, all=True):
+        values = result[pid]
+        if kind == "r":
+            values["risks.open_high"] = a
+            values["risks.open"] = b
+            values["risks.unreviewed"] = c
+        else:
+            values["known_errors.open"] = a
+            values["known_errors.without_workaround"] = b
     return result

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.catalog.facts import products
+from prodops.core.facts import FactContext, FactSpec, FactValues, fact_provider
+from prodops.warranty.services import ProductWarranty, assess_products
 
 
 @fact_provider(
@@ -42,19 +44,19 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
     ),
     FactSpec("warranty.days_in", "int", "days", "Whole days since go-live."),
 )
-def warranty_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    from prodops.catalog.models import Product
-    from prodops.warranty.services import ProductWarranty, assess_products
-
-    products = list(
-        Product.objects.filter(id__in_ids=product_ids, go_live__isnull=False).only(
-            "id", "slug", "stage", "go_live", "warranty"
-        )
+def warranty_facts(
+    product_ids: Sequence[int], now: datetime, context: FactContext | None = None
+) -> FactValues:
+    context = context or FactContext(product_ids, now)
+    rows = products(context)
+    live = sorted(
+        (rows[pid] for pid in product_ids if pid in rows and rows[pid].go_live is not None),
+        key=lambda p: p.slug,
     )
     result: dict[int, dict[str, Any]] = {}
-    in_warranty = [p for p in products if p.stage == "warranty"]
+    in_warranty = [p for p in live if p.stage == "warranty"]
     assessed = assess_products(in_warranty, now=now) if in_warranty else {}
-    for p in products:
+    for p in live:
         assert p.go_live is not None
         values: dict[str, Any] = {"warranty.days_in": max((now.date() - p.go_live).days, 0)}
         outcome = assessed.get(p.id)
