@@ -317,6 +317,8 @@ DEFAULT_FROM_EMAIL = envstr("PRODOPS_EMAIL_FROM", "prodops@localhost")
 # multicast or reserved addresses (server-side request forgery) unless this is set: for
 # a receiver on the same private network, or the tests' local HTTP server.
 PRODOPS_WEBHOOK_ALLOW_PRIVATE = envbool("PRODOPS_WEBHOOK_ALLOW_PRIVATE", False)
+# The one-click unsubscribe link of every notification email works this many days.
+PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS = envint("PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS", 60)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-less hx-headers instead

@@ -60,6 +60,10 @@ STALE_CLAIM = timedelta(minutes=10)
 UNSUBSCRIBE_SALT = "prodops.notifications.unsubscribe"
 
 
+class LinkExpired(InvalidInput):
+    """A signed link that was valid, but is older than its maximum age."""
+
+
 # --------------------------------------------------------------------------- notify
 
 
@@ -486,14 +490,30 @@ def set_preference(*, actor: Actor, person: Person, event: str, mode: str) -> Pr
     return pref
 
 
+def unsubscribe_max_age() -> timedelta:
+    return timedelta(days=settings.PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS)
+
+
+def read_unsubscribe_token(token: str) -> tuple[Person, str]:
+    """The person and event a signed unsubscribe token names. The signature carries
+    when the link was made: older than ``PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS`` it is
+    LinkExpired; forged, altered or naming nobody, NotFound."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=unsubscribe_max_age())
+        return Person.objects.get(pk=int(data["p"])), str(data["e"])
+    except signing.SignatureExpired:
+        days = settings.PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS
+        raise LinkExpired(
+            f"this unsubscribe link has expired (links work for {days} days after the email was sent)",
+            field="token",
+        ) from None
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Person.DoesNotExist):
+        raise NotFound("this unsubscribe link is not valid", field="token") from None
+
+
 def unsubscribe(*, token: str) -> Preference:
     """Turn one event off for the person the signed token names (one-click unsubscribe)."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        person = Person.objects.get(pk=int(data["p"]))
-        event = str(data["e"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError, Person.DoesNotExist):
-        raise NotFound("this unsubscribe link is not valid") from None
+    person, event = read_unsubscribe_token(token)
     pref, _ = Preference.objects.update_or_create(person=person, event=event, defaults={"mode": "off"})
     record(
         actor=Actor(label=person.email, via="web"),

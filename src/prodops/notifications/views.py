@@ -234,11 +234,18 @@ def channel_resume(request: HttpRequest, slug: str) -> HttpResponse:
 
 @csrf_exempt  # RFC 8058 one-click: the mail client POSTs without a session or CSRF token
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method == "POST":
-        try:
+    """GET: ask to confirm (a link scanner following it changes nothing); POST: turn the
+    event off, from the page's button or a mail client's one-click. An expired link is
+    410 Gone, a forged one 404, each with a page saying what to do instead."""
+    page = "notifications/unsubscribe.html"
+    try:
+        if request.method == "POST":
             with transaction.atomic():
                 pref = services.unsubscribe(token=token)
-        except NotFound as exc:
-            return render(request, "notifications/unsubscribe.html", {"error": exc.message}, status=404)
-        return render(request, "notifications/unsubscribe.html", {"done": True, "event": pref.event})
-    return render(request, "notifications/unsubscribe.html", {"token": token})
+            return render(request, page, {"done": True, "event": pref.event})
+        _person, event = services.read_unsubscribe_token(token)
+    except services.LinkExpired as exc:
+        return render(request, page, {"error": exc.message, "expired": True}, status=410)
+    except NotFound as exc:
+        return render(request, page, {"error": exc.message}, status=404)
+    return render(request, page, {"token": token, "event": event})
