@@ -191,3 +191,41 @@ def test_a_channel_failing_for_a_day_is_paused_and_admins_are_told(acme_product,
     assert told.deliveries.filter(person__email="root@example.com", medium="inapp").exists()
     # A paused channel gets nothing new.
     assert services.subscribed_channels("transition.requested", acme_product) == []
+
+
+def test_a_viewer_chooses_its_own_notifications_but_no_one_else_s(acme_product, people, client):
+    """A viewer reads the product world but still owns its inbox (the `own` rule): it marks
+    its notifications read and sets its preferences, over the API and the web, with an
+    empty body too; it cannot change anyone else's, and a read-only token changes nothing."""
+    bob = get_user_model().objects.get(username="Bob")
+    UserRole.objects.update_or_create(user=bob, defaults={"role": "viewer"})
+    request_transition(actor=people["alice"], product=acme_product, to_stage="pilot")
+    client.force_login(bob)
+    response = client.post("/api/v1/notifications/read", "", content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"marked": 1}
+    response = client.put(
+        "/api/v1/notifications/preferences",
+        {"event": "gate.ready", "mode": "off"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert Preference.objects.get(person=bob_person(), event="gate.ready").mode == "off"
+    import pytest
+
+    from prodops.core.errors import PermissionDenied
+
+    viewer = Actor.for_user(bob, "api")
+    alice_person = acme_product.build_lead
+    with pytest.raises(PermissionDenied):
+        services.set_preference(actor=viewer, person=alice_person, event="gate.ready", mode="off")
+    read_only = Actor.for_user(bob, "api", read_only=True)
+    with pytest.raises(PermissionDenied):
+        services.set_preference(actor=read_only, person=bob_person(), event="gate.ready", mode="digest")
+
+
+def test_an_empty_body_where_one_is_needed_is_a_422_naming_nothing_parsed(people, client):
+    client.force_login(get_user_model().objects.get(username="alice"))
+    response = client.post("/api/v1/products", "", content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert "Cannot parse" not in response.content.decode()

@@ -65,6 +65,7 @@ RULES = (
     "build_lead",
     "run_lead",
     "self",
+    "own",
     "manage",
     "admin",
     "ingest",
@@ -229,7 +230,17 @@ def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
             return Decision(True)
         return Decision(role in _WRITERS | {PRODUCT_OPS}, "viewers cannot push data")
     if role in {WEBHOOK, TASK}:
-        return Decision(role == TASK and rule != "self", "machines cannot do this")
+        return Decision(role == TASK and rule not in {"self", "own"}, "machines cannot do this")
+    if rule == "own":
+        # A person's own settings (how they hear about events, which notifications they
+        # have read) are not product data: a viewer reads the product world but still
+        # chooses what lands in its inbox. Only the person, or an admin on their behalf.
+        person_email = (getattr(obj, "email", "") or "").lower()
+        if (person_email and person_email == actor.email) or role == OPERATOR:
+            return Decision(True)
+        if role in _OVERRIDERS:
+            return Decision(True, "acting on behalf of someone else", override=True)
+        return Decision(False, "you may only change your own settings")
     if role == VIEWER:
         return Decision(False, "viewers only read")
     if rule == "admin":
@@ -338,6 +349,7 @@ def describe(rule: str) -> str:
         "build_lead": "the product's build lead (admin: override with a reason)",
         "run_lead": "the product's run lead (admin: override with a reason)",
         "self": "the person themself (admin: on behalf, with a reason)",
+        "own": "the person themself, viewers included: their own settings (admin: on behalf, with a reason)",
         "manage": "product operations, admins",
         "admin": "admins (and the local CLI operator)",
         "ingest": "read-write tokens of members and above, webhook senders, tasks, the CLI operator",
@@ -459,6 +471,7 @@ _YES: dict[str, set[str]] = {
     "build_lead": {"build_lead"},
     "run_lead": {"run_lead"},
     "self": _PEOPLE_WHO_WRITE,
+    "own": set(IDENTITIES) - {"anonymous", "read_only"},
     "manage": {"product_ops", "admin"},
     "admin": {"admin"},
     "ingest": _PEOPLE_WHO_WRITE,

@@ -18,6 +18,11 @@ class StrictParser(Parser):
     wraps a parser's error in a 400 ``HttpError``; ``prodops.api`` unwraps it)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        # An empty body is "no body", as JSON null: an operation whose body is optional
+        # (marking every notification read) takes it; one that needs a body answers 422
+        # naming what is missing, instead of 400 "Cannot parse request body".
+        if not request.body.strip():
+            return None
         return loads_json(request.body)
 
 

@@ -11,7 +11,7 @@ policy.register_many(
     ],
 )
 policy.register_many(
-    "self",
+    "own",
     [
         ("notification.preferences", "Choose how you hear about each event (immediate, digest, off)"),
         ("notification.read_own", "Read your in-app notifications and mark them read"),
