@@ -319,6 +319,11 @@ DEFAULT_FROM_EMAIL = envstr("PRODOPS_EMAIL_FROM", "prodops@localhost")
 PRODOPS_WEBHOOK_ALLOW_PRIVATE = envbool("PRODOPS_WEBHOOK_ALLOW_PRIVATE", False)
 # The one-click unsubscribe link of every notification email works this many days.
 PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS = envint("PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS", 60)
+# The local hour (0-23) of each person's daily digest, unless they choose another; their
+# time zone defaults to TIME_ZONE (PRODOPS_TIME_ZONE).
+PRODOPS_DIGEST_HOUR = envint("PRODOPS_DIGEST_HOUR", 8)
+if not 0 <= PRODOPS_DIGEST_HOUR <= 23:
+    raise ValueError(f"PRODOPS_DIGEST_HOUR must be 0-23, not {PRODOPS_DIGEST_HOUR}")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-less hx-headers instead

@@ -153,6 +153,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "PUT /api/v1/notifications/preferences": Endpoint(
         "notification.preferences", {"event": "transition.approved", "mode": "off"}
     ),
+    "PUT /api/v1/notifications/digest": Endpoint(
+        "notification.preferences", {"hour": 7, "time_zone": "Europe/Berlin"}
+    ),
     "PUT /api/v1/channels/{slug}": Endpoint("channel.manage", CHANNEL),
     "POST /api/v1/channels/{slug}/test": Endpoint("channel.test"),
     # pilots (the product has a pilot plan, see _path)

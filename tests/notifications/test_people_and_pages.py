@@ -21,7 +21,8 @@ def bob_person():
     return Person.objects.get(email="bob@example.com")
 
 
-def test_digest_and_off(acme_product, people, smtp, worker_once):
+def test_digest_and_off(acme_product, people, smtp, worker_once, settings):
+    settings.PRODOPS_DIGEST_HOUR = 0  # whatever the hour the test runs at, the digest is due
     bob = bob_person()
     services.set_preference(actor=people["bob"], person=bob, event="transition.requested", mode="digest")
     request_transition(actor=people["alice"], product=acme_product, to_stage="pilot")

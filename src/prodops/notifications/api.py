@@ -16,7 +16,15 @@ from prodops.core.errors import NotFound, PermissionDenied
 from prodops.core.pagination import Envelope, Mapped, paginate
 from prodops.notifications import services
 from prodops.notifications.models import Channel, Delivery
-from prodops.notifications.schemas import ChannelIn, ChannelOut, DeliveryOut, NotificationOut, PreferenceIn
+from prodops.notifications.schemas import (
+    ChannelIn,
+    ChannelOut,
+    DeliveryOut,
+    DigestScheduleIn,
+    DigestScheduleOut,
+    NotificationOut,
+    PreferenceIn,
+)
 
 router = Router(tags=["notifications"])
 
@@ -75,6 +83,25 @@ def set_preference(request: HttpRequest, payload: PreferenceIn) -> dict[str, str
     with transaction.atomic():
         services.set_preference(actor=actor, person=person, event=payload.event, mode=payload.mode)
     return services.preferences(person=person)
+
+
+@router.get("/notifications/digest", response=DigestScheduleOut)
+def my_digest_schedule(request: HttpRequest) -> DigestScheduleOut:
+    """Your daily digest's hour and time zone (the site's defaults filled in)."""
+    hour, zone = services.digest_schedule(_me(_actor(request)))
+    return DigestScheduleOut(hour=hour, time_zone=zone)
+
+
+@router.put("/notifications/digest", response=DigestScheduleOut)
+def set_digest_schedule(request: HttpRequest, payload: DigestScheduleIn) -> DigestScheduleOut:
+    actor = _actor(request)
+    person = _me(actor)
+    with transaction.atomic():
+        services.set_digest_schedule(
+            actor=actor, person=person, hour=payload.hour, time_zone=payload.time_zone
+        )
+    hour, zone = services.digest_schedule(person)
+    return DigestScheduleOut(hour=hour, time_zone=zone)
 
 
 def _channel_out(c: Channel) -> ChannelOut:

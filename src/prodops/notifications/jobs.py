@@ -8,9 +8,9 @@ from prodops.core.tasks import periodic
 from prodops.notifications import services
 
 
-@periodic("notifications.digest", every=timedelta(days=1))
+@periodic("notifications.digest", every=timedelta(minutes=15))
 def daily_digest(now: datetime) -> None:
-    """Send each person their daily digest of notifications."""
+    """Send each person their daily digest, once a day at or after their local hour."""
     services.send_digests(now=now)
 
 

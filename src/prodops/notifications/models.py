@@ -171,3 +171,20 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.event}: {self.mode}"
+
+
+class DigestSchedule(models.Model):
+    """When a person's daily digest goes out: at or after ``hour`` in ``time_zone``
+    (empty: the site's defaults, ``PRODOPS_DIGEST_HOUR`` and ``TIME_ZONE``), once per
+    local day. ``last_sent_on`` (a local date) is claimed by compare-and-set before
+    sending, so a digest goes once a day however many workers run the job."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="digest_schedule")
+    hour = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0-23; empty: the site's default."
+    )
+    time_zone = models.CharField(max_length=64, blank=True, default="", help_text="e.g. Europe/Berlin.")
+    last_sent_on = models.DateField(null=True, blank=True, help_text="The local day of the last digest.")
+
+    def __str__(self) -> str:
+        return f"{self.person} digest at {self.hour}:00 {self.time_zone}"

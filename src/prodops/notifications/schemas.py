@@ -111,3 +111,17 @@ class PreferenceIn(BaseModel):
 
     event: str = Field(max_length=64)
     mode: Literal["immediate", "digest", "off"]
+
+
+class DigestScheduleIn(BaseModel):
+    """When your daily digest goes out; null / "" for the site's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hour: int | None = Field(default=None, ge=0, le=23, strict=True)
+    time_zone: str = Field(default="", max_length=64)
+
+
+class DigestScheduleOut(BaseModel):
+    hour: int
+    time_zone: str

@@ -18,13 +18,15 @@ A channel failing for 24 hours is paused and the admins are told.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
 import time
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -48,7 +50,14 @@ from prodops.core.tasks import enqueue_on_commit
 from prodops.notifications import events as registry
 from prodops.notifications.channels import Message, Result, transport
 from prodops.notifications.channels.http import literal_refusal
-from prodops.notifications.models import Attempt, Channel, Delivery, Notification, Preference
+from prodops.notifications.models import (
+    Attempt,
+    Channel,
+    Delivery,
+    DigestSchedule,
+    Notification,
+    Preference,
+)
 
 # Retries: exponential backoff from BACKOFF_BASE, capped at BACKOFF_CAP, with jitter;
 # a delivery is given up (and a channel paused) after GIVE_UP of failing.
@@ -400,8 +409,61 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
 # --------------------------------------------------------------------------- digests
 
 
+def digest_schedule(person: Person) -> tuple[int, str]:
+    """The person's digest hour (0-23) and time zone name, the site's defaults filled in."""
+    row = DigestSchedule.objects.filter(person=person).values_list("hour", "time_zone").first()
+    hour, zone = row if row else (None, "")
+    return (settings.PRODOPS_DIGEST_HOUR if hour is None else hour), (zone or settings.TIME_ZONE)
+
+
+@functools.cache
+def time_zones() -> list[str]:
+    """The IANA time zones a person may choose: Area/Location names and UTC (not the
+    database's aliases such as ``localtime`` or ``posixrules``)."""
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+
+
+def set_digest_schedule(*, actor: Actor, person: Person, hour: int | None, time_zone: str) -> DigestSchedule:
+    """Choose when one's daily digest goes out: ``hour`` (0-23, None: the site's default)
+    in ``time_zone`` (an IANA name such as Europe/Berlin; "": the site's)."""
+    policy.require(actor, "notification.preferences", person)
+    if hour is not None and (type(hour) is not int or not 0 <= hour <= 23):
+        raise InvalidInput("the digest hour is a whole hour from 0 to 23", field="hour")
+    if not isinstance(time_zone, str) or (time_zone and time_zone not in time_zones()):
+        raise InvalidInput("name a time zone such as Europe/Berlin or America/New_York", field="time_zone")
+    schedule, _ = DigestSchedule.objects.get_or_create(person=person)
+    before = [schedule.hour, schedule.time_zone]
+    schedule.hour, schedule.time_zone = hour, time_zone
+    schedule.save(update_fields=["hour", "time_zone"])
+    record(
+        actor=actor,
+        action="notification.digest_schedule",
+        obj=schedule,
+        changes={"hour": [before[0], hour], "time_zone": [before[1], time_zone]},
+    )
+    return schedule
+
+
+def _claim_digest_day(person: Person, now: datetime) -> tuple[date, date | None] | None:
+    """Claim today's digest for ``person`` if their local hour has come and no digest
+    went out on their local today: compare-and-set on ``last_sent_on``, so one worker
+    wins. Returns (today, the day claimed over) to give back on failure, else None."""
+    hour, zone = digest_schedule(person)
+    local = now.astimezone(zoneinfo.ZoneInfo(zone))
+    if local.hour < hour:
+        return None
+    today = local.date()
+    schedule, _ = DigestSchedule.objects.get_or_create(person=person)
+    previous = schedule.last_sent_on
+    not_yet = Q(last_sent_on__isnull=True) | Q(last_sent_on__lt=today)
+    if not DigestSchedule.objects.filter(not_yet, pk=schedule.pk).update(last_sent_on=today):
+        return None  # sent today already (by this job earlier, or by another worker)
+    return today, previous
+
+
 def send_digests(*, now: datetime | None = None) -> int:
-    """One email per person with every notification waiting for their daily digest."""
+    """One email per person with every notification waiting for their daily digest,
+    once per local day, at or after their digest hour in their time zone."""
     now = now or timezone.now()
     person_ids = set(
         Delivery.objects.filter(status=Delivery.Status.DIGEST, medium=Delivery.Medium.EMAIL).values_list(
@@ -411,6 +473,9 @@ def send_digests(*, now: datetime | None = None) -> int:
     sent = 0
     for person in Person.objects.filter(pk__in=person_ids):
         with transaction.atomic():
+            claimed = _claim_digest_day(person, now)
+            if claimed is None:
+                continue
             rows = list(
                 Delivery.objects.select_for_update()
                 .filter(person=person, status=Delivery.Status.DIGEST, medium=Delivery.Medium.EMAIL)
@@ -438,6 +503,9 @@ def send_digests(*, now: datetime | None = None) -> int:
             Delivery.objects.filter(pk__in=ids).update(status=Delivery.Status.DELIVERED, delivered_at=now)
             sent += 1
         except Exception as error:
+            # Give the day back, so the next run of the job tries again.
+            today, previous = claimed
+            DigestSchedule.objects.filter(person=person, last_sent_on=today).update(last_sent_on=previous)
             Delivery.objects.filter(pk__in=ids).update(
                 status=Delivery.Status.DIGEST, last_error=str(error)[:500]
             )

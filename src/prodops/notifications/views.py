@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -17,10 +18,10 @@ from django.views.decorators.csrf import csrf_exempt
 from prodops.accounts import policy
 from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.core.actors import Actor
-from prodops.core.errors import NotFound, PermissionDenied, ProdOpsError
+from prodops.core.errors import InvalidInput, NotFound, PermissionDenied, ProdOpsError
 from prodops.notifications import events as registry
 from prodops.notifications import services
-from prodops.notifications.models import Channel, Delivery, Preference
+from prodops.notifications.models import Channel, Delivery, DigestSchedule, Preference
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -58,6 +59,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
                     mode = request.POST.get(name)
                     if mode is not None and mode != services.preferences(person=person)[name]:
                         services.set_preference(actor=actor, person=person, event=name, mode=mode)
+                if "digest_hour" in request.POST or "digest_time_zone" in request.POST:
+                    _save_digest_schedule(request, actor, person)
         except PermissionDenied:
             raise  # the policy's refusal is the 403 page (PolicyDeniedMiddleware), not a message
         except ProdOpsError as exc:
@@ -67,11 +70,36 @@ def preferences(request: HttpRequest) -> HttpResponse:
         return redirect("notifications:preferences")
     current = services.preferences(person=person)
     rows = [(spec, current[name]) for name, spec in registry.events().items()]
+    schedule = DigestSchedule.objects.filter(person=person).first()
     return render(
         request,
         "notifications/preferences.html",
-        {"rows": rows, "modes": Preference.Mode.choices},
+        {
+            "rows": rows,
+            "modes": Preference.Mode.choices,
+            "hours": range(24),
+            "time_zones": services.time_zones(),
+            "digest_hour": schedule.hour if schedule else None,
+            "digest_time_zone": schedule.time_zone if schedule else "",
+            "default_hour": settings.PRODOPS_DIGEST_HOUR,
+            "default_time_zone": settings.TIME_ZONE,
+        },
     )
+
+
+def _save_digest_schedule(request: HttpRequest, actor: Actor, person: Any) -> None:
+    """The digest hour ("" for the site's default) and time zone ("" likewise)."""
+    raw = request.POST.get("digest_hour", "")
+    try:
+        hour = int(raw) if raw != "" else None
+    except ValueError:
+        raise InvalidInput("the digest hour is a whole hour from 0 to 23", field="hour") from None
+    zone = request.POST.get("digest_time_zone", "")
+    schedule = DigestSchedule.objects.filter(person=person).first()
+    if schedule is None and hour is None and not zone:
+        return  # the defaults, as before
+    if schedule is None or (schedule.hour, schedule.time_zone) != (hour, zone):
+        services.set_digest_schedule(actor=actor, person=person, hour=hour, time_zone=zone)
 
 
 def log(request: HttpRequest) -> HttpResponse:
