@@ -14,6 +14,7 @@ from typing import Any
 
 import markdown
 import nh3
+from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -68,8 +69,6 @@ def _target(product: Product, target: str, target_id: int | None) -> Any:
         raise InvalidInput(f"target must be one of {', '.join(Comment.Target.values)}", field="target")
     if target_id is None:
         raise InvalidInput(f"name the {target} (target_id)", field="target_id")
-    from django.apps import apps
-
     model = apps.get_model(
         {"transition": "lifecycle.Transition", "waiver": "readiness.Waiver", "risk": "risks.Risk"}[target]
     )

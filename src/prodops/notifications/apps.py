@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from prodops.manifests.registry import register_kind
-        from prodops.notifications.manifest_kind import ChannelKind
+        # Both import models, which exist only once the app registry is ready.
+        from prodops.manifests.registry import register_kind  # noqa: PLC0415 - needs ready models
+        from prodops.notifications.manifest_kind import ChannelKind  # noqa: PLC0415 - needs ready models
 
         register_kind(ChannelKind())

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from prodops.notifications.models import Delivery
+
 
 def unread(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -13,8 +15,6 @@ def unread(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def count() -> int:
-        from prodops.notifications.models import Delivery
-
         return Delivery.objects.filter(
             person__email__iexact=user.email, medium=Delivery.Medium.INAPP, read_at__isnull=True
         ).count()

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from prodops.core.discovery import app_modules
+
 Mode = Literal["immediate", "digest", "off"]
 MODES: tuple[Mode, ...] = ("immediate", "digest", "off")
 
@@ -57,8 +59,6 @@ def events() -> dict[str, EventType]:
     """Every registered event (apps' ``notification_events`` modules imported)."""
     global _loaded  # noqa: PLW0603 - a one-time lazy discovery
     if not _loaded:
-        from prodops.core.discovery import app_modules
-
         for _module in app_modules("notification_events"):
             pass
         _loaded = True

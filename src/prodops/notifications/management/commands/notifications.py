@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from prodops.core.errors import InvalidInput
 from prodops.notifications import services
 
 
@@ -23,8 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, verb: str, channel: str, limit: int, **options: Any) -> None:
         if not 0 < limit <= 10000:
-            from prodops.core.errors import InvalidInput
-
             raise InvalidInput("--limit must be between 1 and 10000", field="limit")
         selected = services.get_channel(channel) if channel else None
         rows = services.delivery_log(limit=limit, channel=selected)
