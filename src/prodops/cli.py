@@ -12,6 +12,14 @@ import os
 import re
 import sys
 
+import django
+from django.core.management import get_commands, load_command_class
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, connections
+
+from prodops import __version__
+from prodops.core.errors import ProdOpsError
+
 # prodops name → management command name
 ALIASES = {
     "check": "readiness_check",
@@ -23,14 +31,12 @@ DJANGO_COMMANDS = {"migrate", "createsuperuser", "changepassword"}
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prodops.settings")
-    import django
 
     django.setup()
 
 
 def _commands() -> dict[str, str]:
     """prodops command name → management command name, for every command we expose."""
-    from django.core.management import get_commands
 
     reverse = {v: k for k, v in ALIASES.items()}
     exposed: dict[str, str] = {}
@@ -75,7 +81,6 @@ SUMMARIES = {
 
 
 def _help_line(command: str) -> str:
-    from django.core.management import get_commands, load_command_class
 
     app = get_commands()[command]
     text = " ".join(str(getattr(load_command_class(app, command), "help", "") or "").split())
@@ -85,7 +90,6 @@ def _help_line(command: str) -> str:
 
 
 def print_help() -> None:
-    from prodops import __version__
 
     print(f"prodops {__version__}: carry products from development into operational ownership.\n")
     print("Usage: prodops COMMAND [ARGS...]   (prodops COMMAND --help for details)\n")
@@ -96,7 +100,6 @@ def print_help() -> None:
 
 
 def _database_label() -> str:
-    from django.db import connection
 
     settings = connection.settings_dict
     if settings["ENGINE"].endswith("sqlite3"):
@@ -118,8 +121,6 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "--version":
-        from prodops import __version__
-
         print(__version__)
         return 0
     _setup()
@@ -131,9 +132,6 @@ def _main(argv: list[str] | None) -> int:
     if name not in commands:
         print(f"prodops: unknown command {name!r}. Run `prodops --help` for the list.", file=sys.stderr)
         return 2
-    from django.db import DatabaseError
-
-    from prodops.core.errors import ProdOpsError
 
     try:
         return _run(name, commands[name], args[1:])
@@ -172,9 +170,6 @@ def _run(name: str, command_name: str, argv: list[str]) -> int:
     """Run a management command as ``prodops NAME``: its usage and errors say
     ``prodops NAME`` (never the internal command name) and its help lists only its own
     options. Like Django's ``run_from_argv``, with the error printed our way."""
-    from django.core.management import get_commands, load_command_class
-    from django.core.management.base import CommandError
-    from django.db import connections
 
     command = load_command_class(get_commands()[command_name], command_name)
     command.suppressed_base_arguments = set(DJANGO_BASE_OPTIONS)

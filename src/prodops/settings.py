@@ -12,6 +12,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -283,7 +284,6 @@ def _email(url: str) -> dict[str, Any]:
     """Mail settings from ``PRODOPS_EMAIL_URL``: ``smtp://user:pass@host:port``,
     ``smtp+tls://…`` (STARTTLS), ``smtps://…`` (implicit TLS) or ``console://`` (print
     every email on the console, as the demo does)."""
-    from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(url)
     if parts.scheme == "console":

@@ -29,6 +29,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
+
+from prodops.core.discovery import app_modules
+from prodops.core.models import PeriodicJobRun
 
 __all__ = [
     "JOBS",
@@ -46,7 +50,6 @@ _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday: weekly periods start on M
 
 
 def _transactional_backend(task_obj: Any) -> bool:
-    from django_tasks_db.backend import DatabaseBackend
 
     return isinstance(task_obj.get_backend(), DatabaseBackend)
 
@@ -88,7 +91,6 @@ def periodic(name: str, *, every: timedelta, description: str = "") -> Callable[
 
 def jobs() -> dict[str, PeriodicJob]:
     """Every periodic job of the installed apps (their ``jobs`` modules are imported)."""
-    from prodops.core.discovery import app_modules
 
     for _module in app_modules("jobs"):
         pass
@@ -112,7 +114,6 @@ class JobOutcome:
 def run_due_jobs(*, now: datetime | None = None, worker_id: str = "") -> list[JobOutcome]:
     """Run every job whose current period has no run yet. The worker that inserts the
     (name, period_start) row runs the job; the others get a conflict and skip it."""
-    from prodops.core.models import PeriodicJobRun
 
     now = now or timezone.now()
     outcomes = []
@@ -157,7 +158,6 @@ class JobStatus:
 
 def job_status(*, now: datetime | None = None) -> list[JobStatus]:
     """Each job with its last run, its next run and its last error (if any)."""
-    from prodops.core.models import PeriodicJobRun
 
     now = now or timezone.now()
     out = []

@@ -17,6 +17,7 @@ import logging
 import time
 
 from django.db import OperationalError, close_old_connections, connection
+from django_tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -56,7 +57,6 @@ class ProdOpsWorker(Worker):
         self._jobs_checked = 0.0
 
     def _queue_enabled(self) -> bool:
-        from django_tasks import task_backends
 
         return isinstance(task_backends[self.backend_name], DatabaseBackend)
 

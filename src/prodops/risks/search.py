@@ -20,6 +20,8 @@ import re
 
 from django.db import connection
 
+from prodops.risks.models import KnownError
+
 # title, symptom, cause, workaround
 WEIGHTS = (4.0, 4.0, 2.0, 1.0)
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -102,7 +104,6 @@ def _postgresql(terms: list[str], product_id: int | None, limit: int) -> list[tu
 
 
 def _fallback(terms: list[str], product_id: int | None, limit: int) -> list[tuple[int, float]]:
-    from prodops.risks.models import KnownError
 
     qs = KnownError.objects.all()
     if product_id is not None:

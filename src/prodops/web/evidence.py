@@ -18,8 +18,13 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from prodops.catalog.models import Product
+from prodops.catalog import services as catalog
+from prodops.catalog.models import Person, Product
 from prodops.core.actors import Actor
+from prodops.knowledge import services as knowledge
+from prodops.knowledge.models import Document, SupportEstimate
+from prodops.risks import services as risks
+from prodops.risks.models import KnownError, Risk
 from prodops.web import forms as web_forms
 
 
@@ -52,7 +57,6 @@ class Evidence:
 
 
 def _document(product: Product, pk: int) -> Any:
-    from prodops.knowledge.models import Document
 
     return Document.objects.select_related("owner").get(product=product, pk=pk)
 
@@ -71,7 +75,6 @@ def _document_initial(product: Product, doc: Any) -> dict[str, Any]:
 
 
 def _save_document(*, actor: Actor, product: Product, data: dict[str, Any], item: Any) -> str:
-    from prodops.knowledge import services
 
     fields = {
         "kind": data["kind"],
@@ -82,9 +85,9 @@ def _save_document(*, actor: Actor, product: Product, data: dict[str, Any], item
         "reviewed": data.get("reviewed"),
     }
     if item is None:
-        doc = services.create_document(actor=actor, product=product, **fields)
+        doc = knowledge.create_document(actor=actor, product=product, **fields)
         return f"Added {doc.title}."
-    services.update_document(actor=actor, document=item, **fields)
+    knowledge.update_document(actor=actor, document=item, **fields)
     return f"Saved {item.title}."
 
 
@@ -92,7 +95,6 @@ def _save_document(*, actor: Actor, product: Product, data: dict[str, Any], item
 
 
 def _training_people(product: Product) -> dict[str, Any]:
-    from prodops.catalog.models import Person
 
     team_ids = [t for t in (product.run_team_id, product.build_team_id) if t]
     people = Person.objects.filter(teams__id__in=team_ids).distinct().order_by("name", "email")
@@ -100,10 +102,9 @@ def _training_people(product: Product) -> dict[str, Any]:
 
 
 def _save_training(*, actor: Actor, product: Product, data: dict[str, Any], item: Any) -> str:
-    from prodops.knowledge import services
 
     attendees = list(dict.fromkeys([*data.get("attendees", []), *data.get("other_attendees", [])]))
-    session = services.record_training(
+    session = knowledge.record_training(
         actor=actor,
         product=product,
         topic=data["topic"],
@@ -116,16 +117,14 @@ def _save_training(*, actor: Actor, product: Product, data: dict[str, Any], item
 
 
 def _estimate_initial(product: Product, item: Any) -> dict[str, Any]:
-    from prodops.knowledge.models import SupportEstimate
 
     estimate = SupportEstimate.objects.filter(product=product).first()
     return {"hours_per_week": estimate.hours_per_week, "basis": estimate.basis} if estimate else {}
 
 
 def _save_estimate(*, actor: Actor, product: Product, data: dict[str, Any], item: Any) -> str:
-    from prodops.knowledge import services
 
-    services.set_support_estimate(
+    knowledge.set_support_estimate(
         actor=actor, product=product, hours_per_week=data["hours_per_week"], basis=data.get("basis") or ""
     )
     return f"Support estimate set to {data['hours_per_week']:g} hours per week."
@@ -135,14 +134,12 @@ def _save_estimate(*, actor: Actor, product: Product, data: dict[str, Any], item
 
 
 def current_spec(product: Product) -> dict[str, Any]:
-    from prodops.catalog import services as catalog
 
     data: dict[str, Any] = catalog.product_spec(product).model_dump(mode="json")
     return data
 
 
 def update_product(*, actor: Actor, product: Product, **changes: Any) -> None:
-    from prodops.catalog import services as catalog
 
     catalog.update_product(actor=actor, product=product, changes=changes)
 
@@ -231,7 +228,6 @@ def _save_warranty(*, actor: Actor, product: Product, data: dict[str, Any], item
 
 
 def _risk(product: Product, pk: int) -> Any:
-    from prodops.risks.models import Risk
 
     return Risk.objects.select_related("owner", "product").get(product=product, pk=pk)
 
@@ -249,9 +245,8 @@ def _risk_initial(product: Product, risk: Any) -> dict[str, Any]:
 
 
 def _save_risk(*, actor: Actor, product: Product, data: dict[str, Any], item: Any) -> str:
-    from prodops.risks import services
 
-    services.update_risk(
+    risks.update_risk(
         actor=actor,
         risk=item,
         title=data["title"],
@@ -266,7 +261,6 @@ def _save_risk(*, actor: Actor, product: Product, data: dict[str, Any], item: An
 
 
 def _known_error(product: Product, pk: int) -> Any:
-    from prodops.risks.models import KnownError
 
     return KnownError.objects.select_related("product").get(product=product, pk=pk)
 
@@ -283,9 +277,8 @@ def _known_error_initial(product: Product, ke: Any) -> dict[str, Any]:
 
 
 def _save_known_error(*, actor: Actor, product: Product, data: dict[str, Any], item: Any) -> str:
-    from prodops.risks import services
 
-    services.update_known_error(
+    risks.update_known_error(
         actor=actor,
         known_error=item,
         title=data["title"],
@@ -428,38 +421,33 @@ EVIDENCE: dict[str, Evidence] = {
 
 
 def mark_reviewed(*, actor: Actor, product: Product, pk: int) -> str:
-    from prodops.knowledge import services
 
     doc = _document(product, pk)
-    services.update_document(actor=actor, document=doc, reviewed=timezone.localdate())
+    knowledge.update_document(actor=actor, document=doc, reviewed=timezone.localdate())
     return f"{doc.title} marked reviewed today."
 
 
 def archive_document(*, actor: Actor, product: Product, pk: int) -> str:
-    from prodops.knowledge import services
 
     doc = _document(product, pk)
-    services.archive_document(actor=actor, document=doc)
+    knowledge.archive_document(actor=actor, document=doc)
     return f"{doc.title} archived: it no longer counts, and is kept for the record."
 
 
 def _person_of(actor: Actor) -> Any:
-    from prodops.catalog.models import Person
 
     return Person.objects.filter(email=actor.email).first() if actor.email else None
 
 
 def sign_support(*, actor: Actor, product: Product) -> str:
-    from prodops.knowledge import services
 
-    services.sign_support(actor=actor, product=product, person_email=actor.email)
+    knowledge.sign_support(actor=actor, product=product, person_email=actor.email)
     return f"Thank you: you said you can support {product.name}."
 
 
 def withdraw_support(*, actor: Actor, product: Product) -> str:
-    from prodops.knowledge import services
 
-    services.withdraw_support(actor=actor, product=product, person_email=actor.email)
+    knowledge.withdraw_support(actor=actor, product=product, person_email=actor.email)
     return f"Your sign-off of {product.name} is withdrawn."
 
 

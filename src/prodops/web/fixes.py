@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prodops.catalog.models import Product
+from prodops.core import facts as registry
+from prodops.knowledge.models import Document, stale_before
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,6 @@ FACT_FIXES: dict[str, FixTarget] = {
 def target_for_fact(name: str) -> tuple[FixTarget, str] | None:
     """The fix of a concrete fact name and the value of its ``<placeholder>`` (e.g. the
     document kind of ``docs.runbook.count``), or None when nothing records it."""
-    from prodops.core import facts as registry
 
     spec = registry.spec_for(name)
     key = spec.name if spec is not None else name
@@ -139,7 +140,6 @@ class Fix:
 
 
 def _stale_document(product: Product, kind: str) -> Any:
-    from prodops.knowledge.models import Document, stale_before
 
     docs = Document.objects.filter(product=product)
     if kind:

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 
 from prodops.catalog.models import DEFAULT_STAGES, SLUG_VALIDATOR, Person, Team
+from prodops.knowledge.models import doc_kinds
+from prodops.risks.models import KnownError, Risk
 
 TIER_CHOICES = [("", "Any tier")] + [(str(t), f"Tier {t}") for t in range(1, 5)]
 STAGE_CHOICES = [("", "Any stage")] + [(s, s.capitalize()) for s in DEFAULT_STAGES]
@@ -101,7 +103,6 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from prodops.knowledge.models import doc_kinds
 
         _choices(self, "kind", [(k, k.replace("_", " ")) for k in doc_kinds()])
 
@@ -294,7 +295,6 @@ class RiskEditForm(RiskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from prodops.risks.models import Risk
 
         _choices(self, "status", list(Risk.Status.choices))
 
@@ -304,7 +304,6 @@ class KnownErrorEditForm(KnownErrorForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from prodops.risks.models import KnownError
 
         _choices(self, "status", list(KnownError.Status.choices))
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,11 @@ from django.views.decorators.http import require_POST
 from prodops.accounts import policy
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.lifecycle import services as lifecycle
+from prodops.lifecycle.models import Transition
+from prodops.readiness import services as readiness
+from prodops.readiness.models import Waiver
+from prodops.readiness.services import get_standard
 from prodops.web import fixes
 from prodops.web.errors import is_service_error
 from prodops.web.forms import AttestForm, RejectForm, TransitionRequestForm, WaiverForm
@@ -82,9 +88,6 @@ def _run(
 
 
 def checklist_context(product: Product, user: Any, gate: str | None = None) -> dict[str, Any]:
-    from prodops.lifecycle import services as lifecycle
-    from prodops.readiness import services as readiness
-    from prodops.readiness.models import Waiver
 
     gate = gate or lifecycle.checklist_gate(product=product)
     try:
@@ -141,7 +144,6 @@ def checklist_context(product: Product, user: Any, gate: str | None = None) -> d
 
 
 def _waiver_max_days() -> int:
-    from django.conf import settings
 
     return int(settings.PRODOPS_WAIVER_MAX_DAYS)
 
@@ -160,8 +162,6 @@ def checklist(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def transitions_context(product: Product, user: Any) -> dict[str, Any]:
-    from prodops.lifecycle.models import Transition
-    from prodops.readiness.services import get_standard
 
     history = list(Transition.objects.filter(product=product).prefetch_related("approvals")[:10])
     pending = next((t for t in history if t.status == Transition.Status.PENDING), None)
@@ -185,8 +185,6 @@ def transitions_context(product: Product, user: Any) -> dict[str, Any]:
 
 @require_POST
 def request_transition(request: HttpRequest, slug: str) -> HttpResponse:
-    from prodops.lifecycle import services as lifecycle
-    from prodops.readiness.services import get_standard
 
     product = _product(request, slug)
     form = TransitionRequestForm(
@@ -207,14 +205,12 @@ def request_transition(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _transition(product: Product, pk: int) -> Any:
-    from prodops.lifecycle.models import Transition
 
     return get_object_or_404(Transition.objects.select_related("product"), pk=pk, product=product)
 
 
 @require_POST
 def approve_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    from prodops.lifecycle import services as lifecycle
 
     product = _product(request, slug)
     transition = _transition(product, pk)
@@ -237,7 +233,6 @@ def approve_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 @require_POST
 def reject_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    from prodops.lifecycle import services as lifecycle
 
     product = _product(request, slug)
     transition = _transition(product, pk)
@@ -257,7 +252,6 @@ def reject_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def cancel_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    from prodops.lifecycle import services as lifecycle
 
     product = _product(request, slug)
     transition = _transition(product, pk)
@@ -274,7 +268,6 @@ def cancel_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def create_waiver(request: HttpRequest, slug: str) -> HttpResponse:
-    from prodops.readiness import services as readiness
 
     product = _product(request, slug)
     form = WaiverForm(request.POST)
@@ -305,8 +298,6 @@ def create_waiver(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def sign_waiver(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    from prodops.readiness import services as readiness
-    from prodops.readiness.models import Waiver
 
     product = _product(request, slug)
     waiver = get_object_or_404(Waiver, pk=pk, product=product)
@@ -325,7 +316,6 @@ def sign_waiver(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def attest(request: HttpRequest, slug: str) -> HttpResponse:
-    from prodops.readiness import services as readiness
 
     product = _product(request, slug)
     form = AttestForm(request.POST)

@@ -12,13 +12,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from prodops.catalog import services as catalog
 from prodops.catalog.models import DEFAULT_STAGES, Product
 from prodops.catalog.schemas import ProductSpec
 from prodops.core.errors import Refused
+from prodops.events.models import Defect, Deployment, Incident
+from prodops.knowledge.models import SupportSignoff, TrainingSession
 from prodops.lifecycle.models import Transition
+from prodops.metrics import services as metrics
+from prodops.readiness import services as readiness
+from prodops.readiness.models import EvaluationChange, ProductEvaluation, Standard, Waiver
+from prodops.readiness.services import reevaluating
+from prodops.warranty.services import ProductWarranty, assess_products, decided_by_text
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,6 @@ class WarrantyEnd:
 
     @property
     def decided_by_text(self) -> str:
-        from prodops.warranty.services import decided_by_text
 
         return decided_by_text(self.decided_by)
 
@@ -43,7 +50,6 @@ def warranties_ending(
     incidents (the same date its warranty page shows), not simply go-live + max_days.
     Three queries however many products: the products, then their defects and incidents.
     """
-    from prodops.warranty.services import ProductWarranty, assess_products
 
     rows = list(
         products.filter(stage="warranty", go_live__isnull=False)
@@ -105,8 +111,6 @@ def _pending_gates(product_ids: list[int]) -> set[tuple[int, str]]:
 def readiness_for(products: list[Product]) -> dict[int, Readiness]:
     """Readiness for the next gate of each product, from the stored evaluations (three
     queries), marked while a re-evaluation is queued."""
-    from prodops.readiness.models import ProductEvaluation
-    from prodops.readiness.services import reevaluating
 
     ids = [p.pk for p in products]
     rows = ProductEvaluation.objects.filter(product_id__in=ids).values_list(
@@ -143,7 +147,6 @@ class Blocked:
 
 def blocked_gates(products: Any, *, limit: int) -> tuple[int, list[Blocked]]:
     """Products whose next gate is not open (most critical first), and how many there are."""
-    from prodops.readiness.models import ProductEvaluation
 
     # ``ready__lt=True`` rather than ``ready=False``: SQLite cannot use the (ready,
     # next_gate) index for ``NOT ready``, and without it every row's large ``results``
@@ -183,7 +186,6 @@ def blocked_gates(products: Any, *, limit: int) -> tuple[int, list[Blocked]]:
 
 def expiring_waivers(products: Any, *, now: datetime, within_days: int, limit: int) -> list[Any]:
     """Signed, unrevoked waivers of these products that expire within ``within_days``."""
-    from prodops.readiness.models import Waiver
 
     return list(
         Waiver.objects.filter(
@@ -209,8 +211,6 @@ class StandardView:
 
 def standards() -> list[StandardView]:
     """Every standard (the packaged default too, until one named ``default`` is applied)."""
-    from prodops.readiness import services as readiness
-    from prodops.readiness.models import Standard
 
     rows = {s.slug: s for s in Standard.objects.all()}
     slugs = sorted(set(rows) | {readiness.DEFAULT_SLUG})
@@ -236,8 +236,6 @@ def standards() -> list[StandardView]:
 
 def product_sections(product: Product, user: Any) -> dict[str, Any]:
     """What the domain apps contribute to the product page besides the editable sections."""
-    from prodops.events.models import Defect, Deployment, Incident
-    from prodops.knowledge.models import SupportSignoff, TrainingSession
 
     return {
         "deployments": Deployment.objects.filter(product=product).order_by("-deployed_at")[:5],
@@ -297,7 +295,6 @@ def save_product(*, actor: Any, product: Product | None, data: dict[str, Any]) -
 
 def _resolves(path: str) -> bool:
     """Whether another app serves this path (its page appears once the app provides it)."""
-    from django.urls import Resolver404, resolve
 
     try:
         resolve(path)
@@ -318,9 +315,6 @@ DORA_METRICS = (
 def dora_rows(product: Product, *, window_days: int = 90) -> list[dict[str, Any]]:
     """The product's DORA metrics over the last ``window_days``, each with its band and
     method, or the reason the data cannot support a number."""
-    from django.utils import timezone
-
-    from prodops.metrics import services as metrics
 
     result = metrics.dora_for_products(
         product_ids=[product.pk], end=timezone.now(), window_days=window_days
@@ -364,9 +358,6 @@ def _dora_cells(result: dict[str, Any]) -> list[dict[str, Any]]:
 def dora_portfolio(products: Any, *, window_days: int = 90, limit: int = 50) -> dict[str, Any]:
     """DORA per product (the first ``limit``, most critical first) and for the portfolio
     (its median product, as ``prodops dora`` reports it), over the last ``window_days``."""
-    from django.utils import timezone
-
-    from prodops.metrics import services as metrics
 
     shown = list(products[:limit])
     results = (
@@ -390,7 +381,6 @@ def readiness_series(product: Product, *, limit: int = 500) -> list[tuple[dateti
     """The share of the product's criteria passing (or waived) over time, rebuilt from
     its stored evaluation and the history of status changes (EvaluationChange), oldest
     first: walking back from today, each change is undone to find the earlier state."""
-    from prodops.readiness.models import EvaluationChange, ProductEvaluation
 
     evaluation = ProductEvaluation.objects.filter(product=product).first()
     if evaluation is None or not evaluation.results:

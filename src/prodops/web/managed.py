@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prodops.catalog.models import Product
+from prodops.manifests.models import ManagedField
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,6 @@ class Managed:
 
 def fields_managed(product: Product, fields: Iterable[str]) -> list[Managed]:
     """The given spec fields of ``product`` that a config file states, with its path."""
-    from prodops.manifests.models import ManagedField
 
     wanted = list(fields)
     if not wanted:
@@ -26,7 +26,6 @@ def fields_managed(product: Product, fields: Iterable[str]) -> list[Managed]:
 
 
 def all_managed(product: Product) -> list[Managed]:
-    from prodops.manifests.models import ManagedField
 
     rows = ManagedField.objects.filter(kind="Product", key=product.slug).order_by("field")
     return [Managed(field=r.field, source=r.source) for r in rows]

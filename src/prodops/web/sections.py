@@ -12,6 +12,10 @@ from django import forms
 
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.knowledge import services as knowledge
+from prodops.knowledge.models import Document
+from prodops.risks import services as risks
+from prodops.risks.models import KnownError, Risk
 from prodops.web.forms import DocumentForm, KnownErrorForm, RiskForm
 
 
@@ -26,9 +30,8 @@ class Section:
 
 
 def _create_document(*, actor: Actor, product: Product, data: dict[str, Any]) -> Any:
-    from prodops.knowledge import services
 
-    return services.create_document(
+    return knowledge.create_document(
         actor=actor,
         product=product,
         kind=data["kind"],
@@ -40,15 +43,13 @@ def _create_document(*, actor: Actor, product: Product, data: dict[str, Any]) ->
 
 
 def _documents(product: Product) -> Any:
-    from prodops.knowledge.models import Document
 
     return Document.objects.filter(product=product).select_related("owner")
 
 
 def _create_risk(*, actor: Actor, product: Product, data: dict[str, Any]) -> Any:
-    from prodops.risks import services
 
-    return services.create_risk(
+    return risks.create_risk(
         actor=actor,
         product=product,
         title=data["title"],
@@ -61,15 +62,13 @@ def _create_risk(*, actor: Actor, product: Product, data: dict[str, Any]) -> Any
 
 
 def _risks(product: Product) -> Any:
-    from prodops.risks.models import Risk
 
     return Risk.objects.filter(product=product).select_related("owner").order_by("-score", "id")
 
 
 def _create_known_error(*, actor: Actor, product: Product, data: dict[str, Any]) -> Any:
-    from prodops.risks import services
 
-    return services.create_known_error(
+    return risks.create_known_error(
         actor=actor,
         product=product,
         title=data["title"],
@@ -81,7 +80,6 @@ def _create_known_error(*, actor: Actor, product: Product, data: dict[str, Any])
 
 
 def _known_errors(product: Product) -> Any:
-    from prodops.risks.models import KnownError
 
     return KnownError.objects.filter(product=product)
 

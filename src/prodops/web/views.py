@@ -16,6 +16,8 @@ from django.utils import timezone
 from prodops.accounts import policy
 from prodops.audit.models import AuditEntry
 from prodops.catalog.models import DEFAULT_STAGES, Product
+from prodops.comments.models import Comment
+from prodops.core import facts as registry
 from prodops.core.actors import Actor
 from prodops.handback.services import flagged
 from prodops.web import gates, integrations, sections, views_evidence
@@ -143,7 +145,6 @@ def activity(request: HttpRequest) -> HttpResponse:
 
 def product_activity(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(_products(request), slug=slug)
-    from prodops.comments.models import Comment
 
     entries = AuditEntry.objects.filter(product=product)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -162,7 +163,6 @@ def product_activity(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def facts(request: HttpRequest) -> HttpResponse:
-    from prodops.core import facts as registry
 
     return render(request, "web/facts.html", {"specs": registry.specs()})
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -24,6 +26,7 @@ from prodops.accounts import policy
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import PermissionDenied
+from prodops.knowledge.models import Document, SupportEstimate, SupportSignoff
 from prodops.web import charts, evidence, integrations, managed
 from prodops.web.errors import add_service_error, is_service_error, mark_errors
 
@@ -133,9 +136,6 @@ def click(request: HttpRequest, slug: str, name: str) -> HttpResponse:
 def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One document: its inline Markdown body read on the web (sanitized), its review
     state and its actions."""
-    from django.utils import timezone
-
-    from prodops.knowledge.models import Document
 
     product = product_of(request, slug)
     doc = get_object_or_404(Document.objects.select_related("owner"), product=product, pk=pk)
@@ -155,7 +155,6 @@ def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def product_context(request: HttpRequest, product: Product) -> dict[str, Any]:
     """What the product page needs to show the evidence actions (shown or hidden by the
     policy; the services decide)."""
-    from prodops.knowledge.models import SupportEstimate, SupportSignoff
 
     actor = actor_of(request)
     sign_support = evidence.run_team_member(actor, product)
@@ -185,7 +184,6 @@ def trend(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _invitable(actor: Actor, product: Product) -> set[str]:
     """The product's leads who cannot sign in yet, when the actor may invite them."""
-    from django.contrib.auth import get_user_model
 
     if not (policy.allows(actor, "person.manage") or policy.allows(actor, "person.invite", product)):
         return set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db import transaction
 from django.db.models import Count, Prefetch
@@ -14,15 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from prodops.accounts import policy
+from prodops.accounts import services as accounts
+from prodops.catalog import services as catalog
 from prodops.catalog.models import Person, Product, Team
+from prodops.catalog.schemas import TeamSpec
 from prodops.core.errors import PermissionDenied
+from prodops.knowledge.services import team_loads
 from prodops.web.errors import add_service_error, is_service_error, mark_errors
 from prodops.web.forms import InviteForm, PersonForm, TeamForm
 from prodops.web.views_evidence import actor_of
 
 
 def people(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import get_user_model
 
     rows = Person.objects.prefetch_related("teams").annotate(
         builds_n=Count("builds", distinct=True), runs_n=Count("runs", distinct=True)
@@ -46,7 +50,6 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 def teams(request: HttpRequest) -> HttpResponse:
-    from prodops.knowledge.services import team_loads
 
     loads = {load.team.pk: load for load in team_loads()}
     rows = Team.objects.prefetch_related(Prefetch("members", queryset=Person.objects.order_by("email")))
@@ -72,7 +75,6 @@ def _form_page(request: HttpRequest, form: Any, title: str, back: str) -> HttpRe
 
 
 def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    from prodops.catalog import services as catalog
 
     actor = actor_of(request)
     if not policy.allows(actor, "person.manage"):
@@ -101,8 +103,6 @@ def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 def team_form(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    from prodops.catalog import services as catalog
-    from prodops.catalog.schemas import TeamSpec
 
     actor = actor_of(request)
     if not policy.allows(actor, "team.manage"):
@@ -147,7 +147,6 @@ def team_form(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest) -> HttpResponse:
     """Invite a person to sign in; the one-time link is shown once, here, and emailed."""
-    from prodops.accounts import services as accounts
 
     form = InviteForm(request.POST)
     if not form.is_valid():

@@ -11,6 +11,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from prodops.catalog.models import Product
+from prodops.knowledge.services import UTILIZATION_LIMIT, team_loads
+from prodops.lifecycle.models import Transition
+from prodops.readiness.models import Waiver
 from prodops.web import charts, integrations
 from prodops.web.waiting import waiting_for
 
@@ -21,9 +24,6 @@ def waiting(request: HttpRequest) -> HttpResponse:
 
 
 def team_load(request: HttpRequest) -> HttpResponse:
-    from prodops.knowledge.services import UTILIZATION_LIMIT, team_loads
-    from prodops.lifecycle.models import Transition
-    from prodops.readiness.models import Waiver
 
     loads = team_loads()
     chart = charts.utilization_bars([(t.team.name, t.utilization) for t in loads], limit=UTILIZATION_LIMIT)

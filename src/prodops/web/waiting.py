@@ -15,6 +15,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from prodops.catalog.models import DEFAULT_STAGES, Product
+from prodops.knowledge.models import Document, SupportSignoff, stale_before
+from prodops.lifecycle.models import Transition
+from prodops.readiness.models import Attestation, ProductEvaluation, Waiver
+from prodops.readiness.services import get_standard
+
 EXPIRING_WITHIN = timedelta(days=30)
 # Stages in which the run team is asked to say "I can support this".
 SIGNOFF_STAGES = ("build", "pilot", "warranty")
@@ -66,11 +72,6 @@ def _lead_roles(email: str, product: Any) -> set[str]:
 
 
 def waiting_for(email: str, *, now: datetime | None = None) -> Waiting:
-    from prodops.catalog.models import DEFAULT_STAGES, Product
-    from prodops.knowledge.models import Document, SupportSignoff, stale_before
-    from prodops.lifecycle.models import Transition
-    from prodops.readiness.models import Attestation, ProductEvaluation, Waiver
-    from prodops.readiness.services import get_standard
 
     out = Waiting()
     email = (email or "").strip().lower()

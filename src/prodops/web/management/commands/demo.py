@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from prodops.accounts.services import create_token
+from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.discovery import app_modules
 
@@ -31,7 +33,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
-        from prodops.catalog.models import Product
 
         if Product.objects.exists():
             self.stdout.write("The database already holds products; the demo data is not loaded again.")
@@ -88,7 +89,6 @@ def load_demo(*, seed: int, today: date, log: Any = print) -> None:
 
 def demo_credentials() -> tuple[str, str]:
     """A fresh random password for the demo admin, and a read-only API token."""
-    from prodops.accounts.services import create_token
 
     user_model = get_user_model()
     password = secrets.token_urlsafe(12)

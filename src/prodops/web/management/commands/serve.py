@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
 
 # A Unix socket path must fit in sun_path (108 bytes on Linux, 104 on macOS).
 _MAX_SOCKET_PATH = 100
@@ -43,9 +44,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from gunicorn.app.base import BaseApplication
 
-        from prodops.wsgi import application
+        from prodops.wsgi import application  # noqa: PLC0415 - builds the WSGI app (django.setup) only when serving
 
         bind = f"{options['host']}:{options['port']}"
         socket = options["control_socket"] or control_socket(options["host"], options["port"])
