@@ -45,7 +45,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+
+from prodops.accounts.roles import role_of as user_role
 from prodops.core.actors import Actor
+from prodops.core.discovery import app_modules
 from prodops.core.errors import PermissionDenied
 
 ADMIN = "admin"
@@ -98,7 +103,6 @@ def register(name: str, rule: str, description: str) -> Action:
 
 def _load_app_actions() -> None:
     # Imported lazily: apps' permissions modules register on import, once Django is set up.
-    from prodops.core.discovery import app_modules
 
     for _module in app_modules("permissions"):
         pass
@@ -130,15 +134,11 @@ def role_of(actor: Actor) -> str | None:
         return WEBHOOK
     if actor.via in {"task", "system"} and actor.user is None:
         return TASK
-    from prodops.accounts.roles import role_of as user_role
 
     return user_role(actor.user)
 
 
 def _role_of_email(email: str) -> str | None:
-    from django.contrib.auth import get_user_model
-
-    from prodops.accounts.roles import role_of as user_role
 
     user = get_user_model().objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
     return user_role(user) if user is not None else MEMBER
@@ -173,8 +173,6 @@ def on_product_team(actor: Actor, product: Any) -> bool:
     key = tuple(team_ids)
     cached = getattr(product, "_prodops_team_emails", None)
     if cached is None or cached[0] != key:
-        from django.apps import apps
-
         # By name: every app imports the policy, so accounts imports no app (no cycles).
         person_model = apps.get_model("catalog", "Person")
         emails = set(person_model.objects.filter(teams__pk__in=team_ids).values_list("email", flat=True))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from prodops.accounts.models import UserRole
+
 ADMIN = "admin"
 PRODUCT_OPS = "product_ops"
 MEMBER = "member"
@@ -31,7 +33,6 @@ def role_of(user: Any) -> str | None:
     cached = getattr(user, "_prodops_role", None)
     if cached is not None:
         return str(cached)
-    from prodops.accounts.models import UserRole
 
     row = UserRole.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
     role = row or MEMBER

@@ -27,9 +27,16 @@ from prodops.campaigns.models import Campaign, Reminder, Snapshot
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, NotFound
+from prodops.core.signals import notify_facts_changed
+from prodops.notifications.services import notify
 from prodops.readiness import rules
 from prodops.readiness.models import Standard
-from prodops.readiness.services import evaluate_criteria
+from prodops.readiness.services import (
+    DEFAULT_SLUG,
+    compile_spec,
+    default_standard_document,
+    evaluate_criteria,
+)
 from prodops.readiness.spec import CriterionSpec, StandardSpec
 
 REMINDER_DAYS = (14, 3)
@@ -89,7 +96,6 @@ def launch_campaign(
         raise InvalidInput("a name is 1-200 characters", field="name")
     if target <= start:
         raise InvalidInput("the target date comes after the start", field="target")
-    from prodops.readiness.services import DEFAULT_SLUG, default_standard_document
 
     row = Standard.objects.filter(slug=standard).first()
     if row is not None:
@@ -147,7 +153,6 @@ def launch_campaign(
 
 def _reevaluate(campaign: Campaign) -> None:
     """Gates of the selected products change with enforce_from: re-evaluate them."""
-    from prodops.core.signals import notify_facts_changed
 
     if any(c.get("enforce_from") for c in campaign.criteria):
         notify_facts_changed([p.pk for p in selected_products(campaign)])
@@ -178,7 +183,6 @@ def selected_products(campaign: Campaign) -> list[Product]:
 
 
 def _compiled(campaign: Campaign) -> rules.CompiledStandard:
-    from prodops.readiness.services import compile_spec
 
     specs = [
         CriterionSpec.model_validate({k: v for k, v in c.items() if k != "enforce_from"})
@@ -307,7 +311,6 @@ def send_reminders(*, now: datetime | None = None) -> list[Reminder]:
 def _notify_leads(
     campaign: Campaign, row: ProductStatus, *, days_before: int, left: int, now: datetime
 ) -> None:
-    from prodops.notifications.services import notify
 
     notify(
         event="campaign.reminder",

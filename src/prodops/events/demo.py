@@ -14,6 +14,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.events import services
 from prodops.events.records import Record
@@ -59,7 +60,6 @@ def _at(day: date, rng: random.Random, start_hour: int = 8, end_hour: int = 19) 
 
 
 def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
-    from prodops.catalog.models import Product
 
     records: list[Record] = []
     for product in Product.objects.order_by("slug"):

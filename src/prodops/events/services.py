@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from prodops.accounts import policy
 from prodops.audit.services import record as audit
+from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.signals import notify_facts_changed
 from prodops.events import userkeys
@@ -96,7 +97,6 @@ class ProductMap:
 
     @classmethod
     def load(cls) -> ProductMap:
-        from prodops.catalog.models import Product
 
         result = cls()
         for pid, slug, links, integrations in Product.objects.values_list(

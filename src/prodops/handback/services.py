@@ -31,6 +31,7 @@ from prodops.handback import load as loadmath
 from prodops.handback.models import Watch
 from prodops.lifecycle import services as lifecycle
 from prodops.lifecycle.models import Transition
+from prodops.notifications.services import notify
 from prodops.readiness.models import Standard
 from prodops.readiness.spec import HandbackPolicySpec
 
@@ -144,7 +145,6 @@ def fact_values(a: Assessment) -> dict[str, Any]:
 
 
 def _notify_proposal(product: Product, transition: Transition, since: datetime, reasons: list[str]) -> None:
-    from prodops.notifications.services import notify
 
     notify(
         event="handback.proposed",

@@ -8,9 +8,6 @@ class ImprovementConfig(AppConfig):
 
     def ready(self) -> None:
         # A retrospective opens when a transition executes (lifecycle stays unaware of it).
-        from django.db.models.signals import post_save
+        from prodops.improvement.signals import connect  # noqa: PLC0415 - imports models: only once the app registry is ready
 
-        from prodops.improvement.signals import transition_saved
-        from prodops.lifecycle.models import Transition
-
-        post_save.connect(transition_saved, sender=Transition, dispatch_uid="improvement.retrospective")
+        connect()

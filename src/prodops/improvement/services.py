@@ -31,6 +31,7 @@ from prodops.events.models import Incident
 from prodops.improvement import process
 from prodops.improvement.models import ActionItem, Retrospective
 from prodops.lifecycle.models import Transition
+from prodops.notifications.services import notify
 
 DUE_DAYS = 14
 ACTOR = Actor.task("retrospective")
@@ -139,7 +140,6 @@ def open_retrospective(*, transition: Transition, now: datetime | None = None) -
         product=product,
         changes={"due": [None, retro.due.isoformat()]},
     )
-    from prodops.notifications.services import notify
 
     notify(
         event="retrospective.opened",

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from prodops.manifests.registry import register_product_section
+
 
 class KnowledgeConfig(AppConfig):
     name = "prodops.knowledge"
@@ -7,7 +9,6 @@ class KnowledgeConfig(AppConfig):
     verbose_name = "Knowledge"
 
     def ready(self) -> None:
-        from prodops.knowledge.manifests import DocsSection
-        from prodops.manifests.registry import register_product_section
+        from prodops.knowledge.manifests import DocsSection  # noqa: PLC0415 - imports models: only once the app registry is ready
 
         register_product_section(DocsSection())

@@ -19,6 +19,10 @@ from django.utils import timezone
 
 from prodops.catalog.models import Product
 from prodops.core import facts as fact_registry
+from prodops.knowledge.models import Document, SupportSignoff, TrainingSession
+from prodops.readiness import services as readiness_services
+from prodops.risks.models import KnownError, Risk
+from prodops.warranty.services import WarrantyError, assess_product, decided_by_text
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +120,6 @@ def _warranty_verdict(product: Product) -> dict[str, Any] | None:
     """The warranty app's verdict, the same one its panel and the ``warranty.exit_met``
     fact read (``assess_product``): exit met or not and why, the proposed end and what
     decided it."""
-    from prodops.warranty.services import WarrantyError, assess_product, decided_by_text
 
     if product.go_live is None:
         return None
@@ -140,14 +143,7 @@ def _now_text(c: Any) -> str:
 
 def _readiness(product: Product, now: datetime, notes: list[str]) -> dict[str, Any] | None:
     try:
-        from prodops.readiness import services as readiness_services
-    except ImportError:  # pragma: no cover - the readiness app is part of the project
-        return None
-    product_readiness = getattr(readiness_services, "product_readiness", None)
-    if product_readiness is None:
-        return None
-    try:
-        result = product_readiness(product=product, now=now)
+        result = readiness_services.product_readiness(product=product, now=now)
     except Exception as exc:  # the pack must still print when a standard is broken
         log.warning("handover: readiness of %s failed: %s", product.slug, exc)
         notes.append(f"Readiness could not be computed: {exc}")
@@ -230,8 +226,6 @@ def _pilot_decision(product: Product) -> dict[str, Any] | None:
 
 def build_pack(*, product: Product, now: datetime | None = None) -> Pack:
     """Everything in the handover pack of one product, as plain data."""
-    from prodops.knowledge.models import Document, SupportSignoff, TrainingSession
-    from prodops.risks.models import KnownError, Risk
 
     now = now or timezone.now()
     today = now.date()
@@ -381,7 +375,7 @@ def render(pack: Pack, fmt: str) -> bytes:
     html = render_to_string("knowledge/handover.html", context)
     if fmt == "html":
         return html.encode()
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - heavy (Pango, fonts): loaded only for a PDF
 
     pdf = HTML(string=html, base_url=None).write_pdf()
     if pdf is None:  # only when writing to a target, which we never do

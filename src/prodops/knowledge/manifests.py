@@ -24,6 +24,9 @@ from prodops.manifests.registry import ApplyOptions, ManifestError
 if TYPE_CHECKING:
     from prodops.catalog.models import Product
     from prodops.core.actors import Actor
+from prodops.catalog.models import Person
+from prodops.knowledge import services
+from prodops.knowledge.models import Document, doc_kinds
 
 
 class DocSpec(BaseModel):
@@ -39,7 +42,6 @@ class DocSpec(BaseModel):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        from prodops.knowledge.models import doc_kinds
 
         if value not in doc_kinds():
             raise ValueError(f"unknown document kind {value!r}; expected one of: {', '.join(doc_kinds())}")
@@ -92,9 +94,6 @@ class DocsSection:
         options: ApplyOptions | None = None,
     ) -> bool:
         prune = options.prune if options is not None else True
-        from prodops.catalog.models import Person
-        from prodops.knowledge import services
-        from prodops.knowledge.models import Document
 
         wanted: list[DocSpec] = list(value or [])
         seen: dict[tuple[str, str], int] = {}
@@ -154,7 +153,6 @@ class DocsSection:
         return changed
 
     def export(self, product: Product) -> Any:
-        from prodops.knowledge.models import Document
 
         out: list[dict[str, Any]] = []
         for doc in Document.objects.filter(product=product).select_related("owner").order_by("kind", "title"):

@@ -8,6 +8,7 @@ shells turn it into HTTP 422 or CLI exit 2. The shell owns the transaction.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from prodops.accounts import policy
 from prodops.audit.services import diff, record
-from prodops.catalog.models import Person, Product
+from prodops.catalog.models import Person, Product, Team
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, invalid_from
 from prodops.core.signals import notify_facts_changed
@@ -347,9 +348,6 @@ def team_loads() -> list[TeamLoad]:
     """Each run team's expected support load against its weekly capacity, computed the
     way the ``support.utilization`` fact is (knowledge/facts.py): the estimates of every
     non-retired product it runs, over ``capacity_hours_per_week``. Two queries."""
-    from collections import defaultdict
-
-    from prodops.catalog.models import Team
 
     load: dict[int, float] = defaultdict(float)
     count: dict[int, int] = defaultdict(int)

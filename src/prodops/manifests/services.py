@@ -15,10 +15,13 @@ from datetime import date, datetime
 from typing import Any
 
 import yaml
+from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic.json_schema import models_json_schema
 
 from prodops.core.actors import Actor
 from prodops.manifests import registry
+from prodops.manifests.models import ManagedField
 from prodops.manifests.parsing import LocatedError, RawDocument, parse
 
 API_VERSION = "prodops/v1"
@@ -261,9 +264,6 @@ def apply(
 def _record_managed(valid: ValidDocument) -> None:
     """Remember which spec fields this file states for the object, so the web can warn
     before someone edits them by hand (the next apply of the file sets them back)."""
-    from django.utils import timezone
-
-    from prodops.manifests.models import ManagedField
 
     kind, key = valid.kind.name, valid.document.key
     stated = sorted(valid.document.spec.model_fields_set)
@@ -304,7 +304,6 @@ def dump_json(documents: list[dict[str, Any]]) -> str:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of one document, built from each kind's pydantic models."""
-    from pydantic.json_schema import models_json_schema
 
     kinds = registry.kinds()
     models: list[tuple[type[BaseModel], Any]] = []

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from prodops.catalog.models import Product
-from prodops.events.models import Ticket, Usage
+from prodops.events.models import ActiveUserDay, Ticket, Usage
 from prodops.events.userkeys import day_date, day_number
 from prodops.outcomes import sql
 from prodops.outcomes.definitions import (
@@ -191,7 +191,6 @@ def outcomes(product: Product, as_of: date | None = None) -> dict[str, Any]:
 
 def active_users_series(product: Product, as_of: date, days: int = 90) -> list[tuple[date, int]]:
     """DAU per day over the last ``days`` days (user events, else the daily totals)."""
-    from prodops.events.models import ActiveUserDay
 
     d = day_number(as_of)
     rows = (

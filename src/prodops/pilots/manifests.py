@@ -15,6 +15,8 @@ from prodops.pilots.schemas import PilotSpec, dump
 if TYPE_CHECKING:
     from prodops.catalog.models import Product
     from prodops.core.actors import Actor
+from prodops.pilots import services
+from prodops.pilots.models import Pilot
 
 
 class PilotSection:
@@ -22,8 +24,6 @@ class PilotSection:
     value_model: Any = PilotSpec
 
     def apply(self, product: Product, value: Any, *, actor: Actor, dry_run: bool) -> bool:
-        from prodops.pilots import services
-        from prodops.pilots.models import Pilot
 
         if value is not None:
             problem = value.problem()
@@ -43,7 +43,6 @@ class PilotSection:
             ) from None
 
     def export(self, product: Product) -> Any:
-        from prodops.pilots.models import Pilot
 
         pilot = Pilot.objects.filter(product=product).first()
         return dict(pilot.plan) if pilot else None

@@ -10,9 +10,10 @@ from ninja import Router
 
 from prodops.catalog.models import Person, Product, Team
 from prodops.core.actors import Actor
-from prodops.core.errors import NotFound
+from prodops.core.errors import InvalidInput, NotFound
 from prodops.core.pagination import Envelope, Mapped, paginate
 from prodops.playbooks import services
+from prodops.playbooks.manifest_kind import PlaybookMetadata
 from prodops.playbooks.models import Playbook, Run
 from prodops.playbooks.schemas import DoneIn, PlaybookIn, RunIn, SkipIn
 
@@ -58,8 +59,6 @@ def get_playbook(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 @router.put("/playbooks/{slug}", summary="Create or update a playbook (a new version when the spec changes)")
 def put_playbook(request: HttpRequest, slug: str, payload: PlaybookIn) -> dict[str, Any]:
-    from prodops.core.errors import InvalidInput
-    from prodops.playbooks.manifest_kind import PlaybookMetadata
 
     try:
         PlaybookMetadata(slug=slug)

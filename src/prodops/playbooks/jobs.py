@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from prodops.core.tasks import periodic
+from prodops.playbooks.models import Run
+from prodops.playbooks.services import check_waits, start_scheduled
 
 
 @periodic("playbooks.check_waits", every=timedelta(minutes=15))
 def check_waiting_steps(now: datetime) -> None:
     """Complete wait_for steps whose condition holds (facts that change with time alone)."""
-    from prodops.playbooks.models import Run
-    from prodops.playbooks.services import check_waits
 
     for run in Run.objects.filter(status=Run.Status.OPEN, steps__kind="wait_for").distinct():
         check_waits(run, now=now)
@@ -20,6 +20,5 @@ def check_waiting_steps(now: datetime) -> None:
 @periodic("playbooks.schedule", every=timedelta(hours=1))
 def start_scheduled_runs(now: datetime) -> None:
     """Start the runs of scheduled playbooks that are due."""
-    from prodops.playbooks.services import start_scheduled
 
     start_scheduled(now=now)

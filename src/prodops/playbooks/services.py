@@ -35,10 +35,15 @@ from prodops.catalog.models import Person, Product, Team
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, NotFound, Refused
+from prodops.knowledge.models import Document, SupportSignoff, TrainingSession
+from prodops.manifests.services import json_schema
+from prodops.notifications.services import notify
 from prodops.playbooks import conditions
 from prodops.playbooks.models import Playbook, PlaybookVersion, Run, RunStep
 from prodops.playbooks.spec import RUN_FACTS, PlaybookSpec, StepSpec, dump
+from prodops.playbooks.stats import RunFigures, summarise
 from prodops.readiness import rules
+from prodops.readiness.services import fact_catalog
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +70,6 @@ def parse_spec(data: Any) -> PlaybookSpec:
 
 def condition_catalog() -> rules.FactCatalog:
     """The facts a condition may read: every registered product fact, plus ``run.*``."""
-    from prodops.readiness.services import fact_catalog
 
     catalog = fact_catalog()
     extra = [rules.FactName(name, kind) for name, kind, _ in RUN_FACTS]
@@ -199,8 +203,6 @@ def _scope(run: Run, product_ids: Iterable[int], now: datetime) -> _Scope:
     signed: set[int] = set()
     trained: set[int] = set()
     if run.subject_id is not None and ids:
-        from prodops.knowledge.models import SupportSignoff, TrainingSession
-
         signed = set(
             SupportSignoff.objects.filter(
                 person_id=run.subject_id, product_id__in=ids, withdrawn_at__isnull=True
@@ -243,7 +245,6 @@ def _team_products(team: Team) -> list[Product]:
 
 
 def _latest_training(product: Product) -> str:
-    from prodops.knowledge.models import TrainingSession
 
     session = TrainingSession.objects.filter(product=product).order_by("-date", "-id").first()
     return f"{session.topic} ({session.date:%Y-%m-%d})" if session else "the next training session"
@@ -259,7 +260,6 @@ class _Planned:
 
 def _expand(spec: PlaybookSpec, run: Run, products: list[Product]) -> list[_Planned]:
     """Each step of the spec, once, or once per product / document (``for_each``)."""
-    from prodops.knowledge.models import Document
 
     planned: list[_Planned] = []
     for step in spec.steps:
@@ -407,7 +407,6 @@ def start_run(
 def _notify_started(run: Run, *, actor: Actor, steps: int, now: datetime) -> None:
     """Tell the people concerned: the new engineer and their buddy for an onboarding
     plan, otherwise the product's two leads (notify's default)."""
-    from prodops.notifications.services import notify
 
     people = [p for p in (run.subject, run.buddy) if p is not None] if run.subject else None
     notify(
@@ -837,7 +836,6 @@ def newcomers_by_team(team_ids: Iterable[int]) -> dict[int, set[int]]:
 def playbook_stats(playbook: Playbook) -> dict[str, Any]:
     """Runs, median duration (closed runs, days), steps done on time, skip rate, runs
     still open on an older version (see ``stats.summarise``)."""
-    from prodops.playbooks.stats import RunFigures, summarise
 
     figures = []
     for run in Run.objects.filter(playbook=playbook).select_related("version").prefetch_related("steps"):
@@ -868,7 +866,6 @@ def playbook_stats(playbook: Playbook) -> dict[str, Any]:
 def playbook_json_schema() -> dict[str, Any]:
     """The JSON Schema of a Playbook document: its variant of ``prodops schema`` with the
     definitions it uses (docs/playbooks.md embeds it; a test keeps the copy current)."""
-    from prodops.manifests.services import json_schema
 
     full = json_schema()
     variant = next(v for v in full["oneOf"] if v["title"] == "Playbook")

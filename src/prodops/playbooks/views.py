@@ -16,6 +16,7 @@ from prodops.accounts import policy
 from prodops.catalog.models import Team
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, NotFound, PermissionDenied, ProdOpsError
+from prodops.knowledge.models import SupportSignoff
 from prodops.playbooks import services
 from prodops.playbooks.models import Playbook, Run, RunStep
 
@@ -120,7 +121,6 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def new_engineers(request: HttpRequest, slug: str) -> HttpResponse:
     """A team's onboarding plans: in progress first, with days to the first sign-off
     and completion."""
-    from prodops.knowledge.models import SupportSignoff
 
     team = get_object_or_404(Team, slug=slug)
     plans: list[dict[str, Any]] = []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from prodops.catalog.models import Product
+from prodops.catalog.services import update_product
 from prodops.core.actors import Actor
 
 DEMO_POLICY = {
@@ -17,8 +19,6 @@ DEMO_POLICY = {
 
 
 def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
-    from prodops.catalog.models import Product
-    from prodops.catalog.services import update_product
 
     for product in Product.objects.filter(stage="warranty", go_live__isnull=False).order_by("slug"):
         if not product.warranty:

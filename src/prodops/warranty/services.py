@@ -17,7 +17,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from prodops.warranty import srgm
+from prodops.events.models import Defect, Incident
+from prodops.warranty import chart, srgm
 
 SEVERITIES = ("critical", "high", "medium", "low")
 # Incidents carry a number (1 worst); counted as the defect severity of the same rank.
@@ -300,7 +301,6 @@ def _counted_events(
 ) -> tuple[dict[int, list[datetime]], dict[int, int]]:
     """Found/opened times of counted defects and incidents, and how many are still open,
     for a batch of products in two queries."""
-    from prodops.events.models import Defect, Incident
 
     found: dict[int, list[datetime]] = defaultdict(list)
     open_: dict[int, int] = defaultdict(int)
@@ -369,7 +369,6 @@ def assess_product(*, product: Any, now: datetime | None = None) -> ProductWarra
 
 def page_context(*, product: Any, now: datetime | None = None) -> dict[str, Any]:
     """What the warranty chart and its summary show for one product."""
-    from prodops.warranty import chart
 
     try:
         w = assess_product(product=product, now=now)

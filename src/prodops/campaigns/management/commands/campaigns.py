@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from prodops.campaigns import report as reports
 from prodops.campaigns import services
@@ -89,7 +90,6 @@ class Command(BaseCommand):
             self.stdout.write("No campaigns.")
 
     def _launch(self, options: dict[str, Any]) -> None:
-        from django.utils import timezone
 
         criteria: list[Any] | None = _csv(options["criteria"])
         enforce: dict[str, str] = {}

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -18,7 +19,6 @@ def cli_actor(email: str | None, reason: str | None) -> Actor:
     the policy decides as for them: a step assigned to the run lead, done by the run lead)."""
     if not email:
         return Actor.cli().with_reason(reason or "")
-    from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).order_by("pk").first()
     if user is None:

@@ -4,11 +4,14 @@ import argparse
 import json
 import math
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from prodops.catalog.models import Product
 from prodops.warranty import csvdata, services, srgm
 
 MODEL_CHOICES = ["go", "mo", "dss", "jm", "all"]
@@ -110,9 +113,6 @@ class Command(BaseCommand):
     def _from_product(
         self, options: dict[str, Any], models: list[str], threshold: float | None
     ) -> tuple[bool, dict[str, Any]]:
-        from datetime import timedelta
-
-        from prodops.catalog.models import Product
 
         try:
             product = Product.objects.get(slug=options["slug"])
@@ -147,7 +147,6 @@ class Command(BaseCommand):
 
 
 def _now() -> Any:
-    from django.utils import timezone
 
     return timezone.now()
 
