@@ -173,6 +173,9 @@ def _run(name: str, command_name: str, argv: list[str]) -> int:
 
     command = load_command_class(get_commands()[command_name], command_name)
     command.suppressed_base_arguments = set(DJANGO_BASE_OPTIONS)
+    # From the command line: a usage error (a missing argument) prints the usage and
+    # exits 2, as argparse does, instead of raising CommandError outside our handler.
+    command._called_from_command_line = True
     parser = command.create_parser("prodops", name)
     for action in parser._actions:  # --skip-checks is not a "base argument" in Django
         if DJANGO_BASE_OPTIONS.intersection(action.option_strings):

@@ -75,7 +75,10 @@ PRODUCTION = {
 
 
 def _manage(*args: str, env: dict[str, str], umask: int | None = None) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("PRODOPS_") and k != "DATABASE_URL"}
+    # Not the test process's own settings, nor DJANGO_ALLOW_ASYNC_UNSAFE, which the browser
+    # tests set in the same xdist worker (check --deploy refuses it, async.E001).
+    skip = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full = {k: v for k, v in os.environ.items() if not k.startswith("PRODOPS_") and k not in skip}
     full.update(env)
 
     def set_umask() -> None:
