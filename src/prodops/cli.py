@@ -175,7 +175,7 @@ def _run(name: str, command_name: str, argv: list[str]) -> int:
     command.suppressed_base_arguments = set(DJANGO_BASE_OPTIONS)
     # From the command line: a usage error (a missing argument) prints the usage and
     # exits 2, as argparse does, instead of raising CommandError outside our handler.
-    command._called_from_command_line = True
+    command._called_from_command_line = True  # type: ignore[attr-defined]
     parser = command.create_parser("prodops", name)
     for action in parser._actions:  # --skip-checks is not a "base argument" in Django
         if DJANGO_BASE_OPTIONS.intersection(action.option_strings):
