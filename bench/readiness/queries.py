@@ -227,9 +227,7 @@ def _split(ids: list[int], rng: random.Random, samples: int, change: Callable[[i
         provider.fn = timed(f"provider {provider.fn.__qualname__}", provider.fn)
     for name in (
         "_product_rows",
-        "_latest_attestations",
-        "_active_waivers",
-        "_stage_entries",
+        "_evidence",
         "severities",
         "_persist",
     ):

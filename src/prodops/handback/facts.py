@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.core.facts import FactContext, FactSpec, FactValues, fact_provider
 from prodops.handback.services import assess, fact_values
 
 
@@ -47,5 +47,6 @@ from prodops.handback.services import assess, fact_values
     ),
     FactSpec("handback.reasons", "list", "", "Why the handback is triggered (empty when it is not)."),
 )
-def handback_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    return {pid: fact_values(a) for pid, a in assess(product_ids, now).items()}
+def handback_facts(product_ids: Sequence[int], now: datetime, context: FactContext) -> FactValues:
+    # The batch's shared product rows and teams, not a product query of its own.
+    return {pid: fact_values(a) for pid, a in assess(product_ids, now, context).items()}

@@ -24,8 +24,10 @@ from django.db.models.functions import Cast
 
 from prodops.accounts import policy
 from prodops.audit.services import record
+from prodops.catalog import facts as catalog_facts
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
+from prodops.core.facts import FactContext
 from prodops.events.models import Incident, Page, Ticket
 from prodops.handback import load as loadmath
 from prodops.handback.models import Watch
@@ -36,6 +38,7 @@ from prodops.readiness.models import Standard
 from prodops.readiness.spec import HandbackPolicySpec
 
 ACTOR = Actor.task("handback")
+_UNKNOWN: Any = object()
 
 
 def policies(slugs: Sequence[str]) -> dict[str, HandbackPolicySpec]:
@@ -58,16 +61,77 @@ class Assessment:
         return self.watched and bool(self.reasons)
 
 
-def assess(product_ids: Sequence[int], now: datetime) -> dict[int, Assessment]:
-    """Load and policy check of every product in the batch (a fixed number of queries)."""
-    products = list(
-        Product.objects.filter(pk__in_ids=list(product_ids))
-        .annotate(
-            # Only the standard's handback section, not its whole spec (a fixed cost per batch).
-            handback=Subquery(Standard.objects.filter(slug=OuterRef("standard")).values("spec__handback")[:1])
+# (standard slug, version, digest) -> its handback policy: a stored version's spec never
+# changes, so re-evaluating one product does not read it again.
+_policy_by_version: dict[tuple[str, Any, Any], HandbackPolicySpec] = {}
+
+
+def _rows_from(context: FactContext) -> list[dict[str, Any]]:
+    """The columns :func:`assess` needs, from the batch's shared product rows and teams
+    (read once for every provider). The rows the evaluation hands over carry their
+    standard's stored version and digest, which find the policy without a query."""
+    rows = list(catalog_facts.products(context).values())
+    by_team = catalog_facts.teams(context).by_id
+    heads = {p.pk: (getattr(p, "std_version", _UNKNOWN), getattr(p, "std_digest", None)) for p in rows}
+    unknown = {p.standard for p in rows if heads[p.pk][0] is _UNKNOWN}
+    unknown |= {
+        p.standard
+        for p in rows
+        if heads[p.pk][0] not in (_UNKNOWN, None) and (p.standard, *heads[p.pk]) not in _policy_by_version
+    }
+    read = policies(sorted(unknown)) if unknown else {}
+    out = []
+    for p in rows:
+        version, digest = heads[p.pk]
+        if version is None:  # no stored standard: the defaults, as the subquery's NULL gave
+            policy = HandbackPolicySpec()
+        elif version is _UNKNOWN:
+            policy = read[p.standard]
+        else:
+            key = (p.standard, version, digest)
+            if key not in _policy_by_version:
+                if len(_policy_by_version) > 64:
+                    _policy_by_version.clear()
+                _policy_by_version[key] = read[p.standard]
+            policy = _policy_by_version[key]
+        team = by_team.get(p.run_team_id) if p.run_team_id else None
+        out.append(
+            {
+                "pk": p.pk,
+                "stage": p.stage,
+                "standard": p.standard,
+                "capacity": team.capacity_hours_per_week if team else None,
+                "policy": policy,
+            }
         )
-        .values("pk", "stage", "standard", "run_team__capacity_hours_per_week", "handback")
-    )
+    return out
+
+
+def assess(
+    product_ids: Sequence[int], now: datetime, context: FactContext | None = None
+) -> dict[int, Assessment]:
+    """Load and policy check of every product in the batch (a fixed number of queries).
+    With the fact batch's ``context``, the product rows, teams and policies come from it."""
+    if context is not None:
+        products = _rows_from(context)
+    else:
+        products = [
+            {
+                "pk": p["pk"],
+                "stage": p["stage"],
+                "standard": p["standard"],
+                "capacity": p["run_team__capacity_hours_per_week"],
+                "policy": HandbackPolicySpec.model_validate(p["handback"] or {}),
+            }
+            for p in Product.objects.filter(pk__in_ids=list(product_ids))
+            .annotate(
+                # Only the standard's handback section, not its whole spec (a fixed cost per batch).
+                handback=Subquery(
+                    Standard.objects.filter(slug=OuterRef("standard")).values("spec__handback")[:1]
+                )
+            )
+            .values("pk", "stage", "standard", "run_team__capacity_hours_per_week", "handback")
+        ]
     if not products:
         return {}
     ids = [p["pk"] for p in products]
@@ -111,17 +175,14 @@ def assess(product_ids: Sequence[int], now: datetime) -> dict[int, Assessment]:
                 loadmath.Interruption((source, ext), begun, ended)
             )
     result = {}
-    parsed: dict[str, HandbackPolicySpec] = {}
     for p in products:
-        if p["standard"] not in parsed:
-            parsed[p["standard"]] = HandbackPolicySpec.model_validate(p["handback"] or {})
-        pol = parsed[p["standard"]]
+        pol = p["policy"]
         load = loadmath.compute(
             now=now,
             incidents=incidents[p["pk"]],
             pages=pages[p["pk"]],
             ticket_minutes=tickets[p["pk"]],
-            capacity_hours_per_week=p["run_team__capacity_hours_per_week"],
+            capacity_hours_per_week=p["capacity"],
         )
         reasons = loadmath.assess(
             load, max_pages_per_shift=pol.max_pages_per_shift, max_load_share=pol.max_load_share
