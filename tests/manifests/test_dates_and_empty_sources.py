@@ -84,31 +84,33 @@ def _has_time(annotation: typing.Any) -> bool:
 def _time_fields() -> dict[str, typing.Any]:
     """``model.field`` → a TypeAdapter of the field, for every date or datetime field of
     the manifest kinds (and their product sections) and of every API operation's input."""
-    roots: list[type[BaseModel]] = []
+    # (where, model): an operation's query parameters are all one model class name
+    # (``QueryParams``), so each field is named by where it was found as well.
+    roots: list[tuple[str, type[BaseModel]]] = []
     for kind in registry.kinds():
-        roots.append(kind.spec_model)
-        roots += _models(getattr(kind, "metadata_model", None))
+        roots.append((kind.name, kind.spec_model))
+        roots += [(kind.name, m) for m in _models(getattr(kind, "metadata_model", None))]
     for section in registry.product_sections():
-        roots += _models(section.value_model)
+        roots += [(f"Product.{section.name}", m) for m in _models(section.value_model)]
     ninja_api.get_openapi_schema()  # builds every operation's models
     for _prefix, router in ninja_api._routers:
-        for path_view in router.path_operations.values():
+        for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
-                roots += list(operation.models)
+                roots += [(f"{','.join(operation.methods)} {path}", m) for m in operation.models]
     fields: dict[str, typing.Any] = {}
-    seen: set[type[BaseModel]] = set()
+    seen: set[tuple[str, type[BaseModel]]] = set()
     while roots:
-        model = roots.pop()
-        if model in seen:
+        where, model = roots.pop()
+        if (where, model) in seen:
             continue
-        seen.add(model)
+        seen.add((where, model))
         for name, info in model.model_fields.items():
             if _has_time(info.annotation):
                 annotated = (
                     typing.Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
                 )
-                fields[f"{model.__module__}.{model.__qualname__}.{name}"] = TypeAdapter(annotated)
-            roots += _models(info.annotation)
+                fields[f"{where}: {model.__qualname__}.{name}"] = TypeAdapter(annotated)
+            roots += [(where, m) for m in _models(info.annotation)]
     return fields
 
 
@@ -118,6 +120,8 @@ FIELDS = _time_fields()
 def test_the_walk_finds_the_date_fields():
     names = {name.rsplit(".", 1)[1] for name in FIELDS}
     assert {"go_live", "reviewed", "expires_at", "next_review", "due", "start", "observed_at"} <= names
+    assert "GET /products/{slug}/outcomes: QueryParams.as_of" in FIELDS
+    assert "GET /products/{slug}/dora: QueryParams.as_of" in FIELDS
 
 
 @pytest.mark.parametrize("name", sorted(FIELDS))

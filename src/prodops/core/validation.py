@@ -91,6 +91,23 @@ def not_a_number_time(value: Any, field: str = "") -> Any:
     return not_a_number(value, field, "a time such as 2026-05-01T09:30:00Z (or a date)")
 
 
+def parse_date(text: str, field: str = "") -> date:
+    """A date given as text (a command-line option, a CSV cell): ``YYYY-MM-DD`` within
+    1900..2999 (``date.fromisoformat`` alone takes year 1, which then overflows)."""
+    try:
+        value = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text[:40]!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return sane_date(value, field)
+
+
+def not_a_bool(value: Any, field: str = "") -> Any:
+    """``value`` unless it is a boolean, given for a count (pydantic reads true as 1)."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"must be a whole number, not {value!r}", field=field)
+    return value
+
+
 def no_nul(value: str, field: str = "") -> str:
     if "\x00" in value:
         raise InvalidInput("must not contain a NUL character", field=field)
@@ -195,3 +212,4 @@ SaneDate = Annotated[date, BeforeValidator(_pydantic(not_a_number)), AfterValida
 CleanStr = Annotated[str, AfterValidator(_pydantic(no_nul))]
 OneLineStr = Annotated[str, AfterValidator(_pydantic(no_control))]
 Offset = Annotated[int, Field(ge=0, le=MAX_INT)]
+Count = Annotated[int, BeforeValidator(_pydantic(not_a_bool))]

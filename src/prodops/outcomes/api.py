@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,13 +9,14 @@ from ninja import Router
 
 from prodops.catalog.models import Product
 from prodops.core.errors import NotFound
+from prodops.core.validation import SaneDate
 from prodops.outcomes import services
 
 router = Router(tags=["outcomes"])
 
 
 @router.get("/products/{slug}/outcomes", summary="Customer outcomes as of a day (default: today, UTC)")
-def get_outcomes(request: HttpRequest, slug: str, as_of: date | None = None) -> dict[str, Any]:
+def get_outcomes(request: HttpRequest, slug: str, as_of: SaneDate | None = None) -> dict[str, Any]:
     product = Product.objects.filter(slug=slug).first()
     if product is None:
         raise NotFound(f"no product with slug {slug!r}")

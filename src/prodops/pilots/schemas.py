@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from prodops.core.validation import SaneDate, SaneDatetime
+from prodops.core.validation import Count, SaneDate, SaneDatetime
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 Name = Annotated[
@@ -47,7 +47,7 @@ class CohortSpec(Strict):
     kind: Literal["internal", "segment", "region", "percentage"] = Field(
         description="internal (staff), segment (a set of customers), region, or percentage (of traffic)."
     )
-    planned_size: int = Field(default=0, ge=0, le=10**12, description="People (or percent) planned.")
+    planned_size: Count = Field(default=0, ge=0, le=10**12, description="People (or percent) planned.")
 
 
 class CriterionSpec(Strict):
@@ -100,7 +100,7 @@ class PilotSpec(Strict):
     """A pilot: "test small first" with a few cohorts, against criteria judged with intervals."""
 
     start: SaneDate
-    min_days: int = Field(default=14, ge=0, le=3650)
+    min_days: Count = Field(default=14, ge=0, le=3650)
     cohorts: list[CohortSpec] = Field(default_factory=list, max_length=100)
     criteria: list[CriterionSpec] = Field(default_factory=list, max_length=200)
 
@@ -138,11 +138,11 @@ def dump(spec: PilotSpec) -> dict[str, Any]:
 class ObservationIn(Strict):
     metric: Name
     cohort: Name | None = None
-    successes: int | None = Field(default=None, ge=0, le=10**12)
-    trials: int | None = Field(default=None, ge=0, le=10**12)
-    count: int | None = Field(default=None, ge=0, le=10**12)
+    successes: Count | None = Field(default=None, ge=0, le=10**12)
+    trials: Count | None = Field(default=None, ge=0, le=10**12)
+    count: Count | None = Field(default=None, ge=0, le=10**12)
     exposure: Finite | None = Field(default=None, ge=0, le=1e15)
-    users: int | None = Field(
+    users: Count | None = Field(
         default=None, ge=0, le=10**12, description="People of the cohort exposed so far."
     )
     observed_at: SaneDatetime | None = None
@@ -162,7 +162,7 @@ class ObservationOut(BaseModel):
 
 
 class FeedbackIn(Strict):
-    rating: int = Field(ge=1, le=5)
+    rating: Count = Field(ge=1, le=5)
     text: Annotated[str, Field(max_length=5000)] = ""
     cohort: Name | None = None
 

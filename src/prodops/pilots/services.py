@@ -31,6 +31,7 @@ from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, NotFound, Refused
 from prodops.core.signals import notify_facts_changed
+from prodops.core.validation import sane_time
 from prodops.events.models import Defect, Incident, Page, Ticket, Usage
 from prodops.pilots import stats
 from prodops.pilots.models import Decision, DecisionSignature, Feedback, Observation, Pilot
@@ -190,6 +191,7 @@ def _validated_observation(plan: PilotSpec, *, product: Product, **values: Any) 
     observed_at = values["observed_at"]
     if not isinstance(observed_at, datetime):
         raise InvalidInput("must be a date-time", field="observed_at")
+    sane_time(observed_at, "observed_at")  # year 1 or 9999-12-31T23:59-23:00 would overflow
     if timezone.is_naive(observed_at):
         observed_at = timezone.make_aware(observed_at, timezone.get_current_timezone())
     return Observation(

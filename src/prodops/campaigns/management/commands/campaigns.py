@@ -12,14 +12,12 @@ from prodops.campaigns import report as reports
 from prodops.campaigns import services
 from prodops.campaigns.models import Campaign
 from prodops.core.errors import InvalidInput
+from prodops.core.validation import parse_date
 from prodops.playbooks.management.commands.playbooks import cli_actor
 
 
 def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value[:40]!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return parse_date(value, field)
 
 
 def _csv(value: str | None) -> list[str] | None:

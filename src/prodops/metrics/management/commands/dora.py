@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from prodops.catalog.models import Product
+from prodops.core.validation import parse_date
 from prodops.metrics import services
 from prodops.metrics.dora import BANDS
 
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             raise CommandError("give a product slug or --all (not both)", returncode=2)
         try:
             window_days = services.parse_window(options["window"])
-            as_of = date.fromisoformat(options["as_of"]) if options["as_of"] else None
+            as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else None
         except (services.MetricsError, ValueError) as error:
             raise CommandError(f"--window/--as-of: {error}", returncode=2) from None
         if options["all"]:

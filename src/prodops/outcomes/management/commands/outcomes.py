@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from prodops.catalog.models import Product
-from prodops.core.errors import InvalidInput, NotFound
+from prodops.core.errors import NotFound
+from prodops.core.validation import parse_date
 from prodops.outcomes import services
 
 
@@ -64,12 +64,7 @@ class Command(BaseCommand):
         product = Product.objects.filter(slug=options["slug"]).first()
         if product is None:
             raise NotFound(f"no product with slug {options['slug']!r}", field="slug")
-        as_of = None
-        if options["as_of"]:
-            try:
-                as_of = date.fromisoformat(options["as_of"])
-            except ValueError:
-                raise InvalidInput("must be a date YYYY-MM-DD", field="--as-of") from None
+        as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else None
         data = services.outcomes(product, as_of)
         if options["format"] == "json":
             self.stdout.write(json.dumps(data, indent=2))
