@@ -28,6 +28,9 @@ METRICS = (
 )
 
 
+MAX_WINDOW_DAYS = 36_500  # a century: more than any history ProdOps keeps
+
+
 class MetricsError(InvalidInput):
     """Bad input to a metrics service; ``field`` names it (``window``)."""
 
@@ -40,7 +43,10 @@ def parse_window(text: str) -> int:
     number = value[:-1] if factor else value
     if not number.isdigit() or int(number) <= 0:
         raise MetricsError(f"window {text!r} is not a duration like 90d or 12w", field="window")
-    return int(number) * (factor or 1)
+    days = int(number) * (factor or 1)
+    if days > MAX_WINDOW_DAYS:  # a longer one overflows the dates it is subtracted from
+        raise MetricsError(f"window {text!r} is longer than {MAX_WINDOW_DAYS} days", field="window")
+    return days
 
 
 def window_end(as_of: date | None) -> datetime:
