@@ -1,27 +1,6 @@
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from django.apps import AppConfig
-
-log = logging.getLogger(__name__)
-
-
-def _reevaluate(sender: Any, product_ids: list[int], **kwargs: Any) -> None:
-    """Queue a re-evaluation of the products whose facts changed (one pending task per
-    product, however many changes); the worker evaluates them off the request path.
-    Runs after the writer's commit; a failure here must not fail the write that
-    triggered it, so it is logged (the nightly evaluation catches up)."""
-    from django.db import transaction
-
-    from prodops.readiness.services import request_reevaluation
-
-    try:
-        with transaction.atomic():
-            request_reevaluation(product_ids=product_ids)
-    except Exception:
-        log.exception("queueing the re-evaluation of products %s failed", product_ids[:20])
 
 
 class ReadinessConfig(AppConfig):
@@ -30,23 +9,6 @@ class ReadinessConfig(AppConfig):
     verbose_name = "Readiness"
 
     def ready(self) -> None:
-        from prodops.core.signals import facts_changed
+        from prodops.readiness.signals import connect  # noqa: PLC0415 - imports models: only once the app registry is ready
 
-        facts_changed.connect(_reevaluate, dispatch_uid="prodops.readiness.reevaluate")
-
-        from prodops.catalog.services import set_stages_provider
-        from prodops.manifests.registry import register_kind
-        from prodops.readiness.manifest_kind import StandardKind
-
-        register_kind(StandardKind())
-        set_stages_provider(_stages_of)
-
-
-def _stages_of(slug: str) -> tuple[str, ...] | None:
-    """The stages a product on this standard may be in (None: the default stages)."""
-    from prodops.readiness.services import ReadinessError, get_standard
-
-    try:
-        return get_standard(slug).stages
-    except ReadinessError:
-        return None
+        connect()
