@@ -669,7 +669,17 @@ def too_big(inst: Instance) -> Result:
             reply += chunk
     status_line, _, rest = reply.partition(b"\r\n")
     status = int(status_line.split()[1]) if len(status_line.split()) > 1 else 0
-    body = rest.partition(b"\r\n\r\n")[2].decode(errors="replace")
+    headers, _, payload = rest.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" in headers.lower():
+        chunks = b""
+        while payload:
+            length, _, payload = payload.partition(b"\r\n")
+            size_of = int(length.split(b";")[0] or b"0", 16)
+            if size_of == 0:
+                break
+            chunks, payload = chunks + payload[:size_of], payload[size_of + 2 :]
+        payload = chunks
+    body = payload.decode(errors="replace")
     try:
         parsed: Any = json.loads(body)
     except ValueError:
