@@ -207,6 +207,18 @@ _OVERRIDERS = {ADMIN, OPERATOR}
 _WRITERS = {ADMIN, PRODUCT_OPS, MEMBER, OPERATOR}
 
 
+def _for_themself(actor: Actor, role: str, obj: Any, refusal: str) -> Decision:
+    """The rules ``self`` and ``own``: the person the object belongs to, the local
+    operator (``prodops token create EMAIL`` acts for anyone, recorded as cli), or an
+    admin on their behalf (an override, with a reason)."""
+    person_email = (getattr(obj, "email", "") or "").lower()
+    if (person_email and person_email == actor.email) or role == OPERATOR:
+        return Decision(True)
+    if role in _OVERRIDERS:
+        return Decision(True, "acting on behalf of someone else", override=True)
+    return Decision(False, refusal)
+
+
 def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
     spec = actions().get(action)
     if spec is None:
@@ -233,12 +245,7 @@ def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
         # A person's own settings (how they hear about events, which notifications they
         # have read) are not product data: a viewer reads the product world but still
         # chooses what lands in its inbox. Only the person, or an admin on their behalf.
-        person_email = (getattr(obj, "email", "") or "").lower()
-        if (person_email and person_email == actor.email) or role == OPERATOR:
-            return Decision(True)
-        if role in _OVERRIDERS:
-            return Decision(True, "acting on behalf of someone else", override=True)
-        return Decision(False, "you may only change your own settings")
+        return _for_themself(actor, role, obj, "you may only change your own settings")
     if role == VIEWER:
         return Decision(False, "viewers only read")
     if rule == "admin":
@@ -249,13 +256,7 @@ def decide(actor: Actor, action: str, obj: Any = None) -> Decision:
         return Decision(role in _WRITERS, "viewers cannot create")
     product = _product_of(obj)
     if rule == "self":
-        person_email = (getattr(obj, "email", "") or "").lower()
-        if (person_email and person_email == actor.email) or role == OPERATOR:
-            # The local operator (``prodops token create EMAIL``) acts for anyone, recorded as cli.
-            return Decision(True)
-        if role in _OVERRIDERS:
-            return Decision(True, "acting on behalf of someone else", override=True)
-        return Decision(False, "you may only act for yourself")
+        return _for_themself(actor, role, obj, "you may only act for yourself")
     if rule == "steward":
         if role in _OVERRIDERS | {PRODUCT_OPS}:
             return Decision(True)
