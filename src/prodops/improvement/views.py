@@ -127,34 +127,44 @@ def _failed(request: HttpRequest, pk: int, name: str, form: Any, exc: ProdOpsErr
     return response
 
 
+def _form_post(request: HttpRequest, pk: int, name: str, form: Any, *, save: Any, done: str) -> HttpResponse:
+    """A retrospective page's form: validate, save through the service in one
+    transaction, and show the page again with the errors placed when either fails."""
+    if not form.is_valid():
+        return _failed(request, pk, name, form, None)
+    try:
+        with transaction.atomic():
+            save(form.cleaned_data)
+    except ProdOpsError as exc:
+        return _failed(request, pk, name, form, exc)
+    messages.success(request, done)
+    return redirect("improvement:retrospective", pk=pk)
+
+
 @require_POST
 def save_notes(request: HttpRequest, pk: int) -> HttpResponse:
     retro = services.get_retrospective(pk)
-    form = NotesForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, pk, "notes_form", form, None)
-    try:
-        with transaction.atomic():
-            services.update_retrospective(actor=_actor(request), retro=retro, **form.cleaned_data)
-    except ProdOpsError as exc:
-        return _failed(request, pk, "notes_form", form, exc)
-    messages.success(request, "Retrospective saved.")
-    return redirect("improvement:retrospective", pk=pk)
+    return _form_post(
+        request,
+        pk,
+        "notes_form",
+        NotesForm(request.POST),
+        save=lambda data: services.update_retrospective(actor=_actor(request), retro=retro, **data),
+        done="Retrospective saved.",
+    )
 
 
 @require_POST
 def add_action(request: HttpRequest, pk: int) -> HttpResponse:
     retro = services.get_retrospective(pk)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, pk, "action_form", form, None)
-    try:
-        with transaction.atomic():
-            services.add_action(actor=_actor(request), retro=retro, **form.cleaned_data)
-    except ProdOpsError as exc:
-        return _failed(request, pk, "action_form", form, exc)
-    messages.success(request, "Action item added.")
-    return redirect("improvement:retrospective", pk=pk)
+    return _form_post(
+        request,
+        pk,
+        "action_form",
+        ActionForm(request.POST),
+        save=lambda data: services.add_action(actor=_actor(request), retro=retro, **data),
+        done="Action item added.",
+    )
 
 
 @require_POST

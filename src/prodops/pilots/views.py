@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from prodops.accounts import policy
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
-from prodops.core.errors import ProdOpsError
+from prodops.core.errors import PermissionDenied, ProdOpsError
 from prodops.pilots import services
 from prodops.pilots.forms import DecisionForm, FeedbackForm, ObservationForm, PlanForm
 
@@ -68,9 +68,9 @@ def _post(
         try:
             with transaction.atomic():
                 call(form)
+        except PermissionDenied:
+            raise  # the policy's refusal is the 403 page (PolicyDeniedMiddleware)
         except ProdOpsError as exc:
-            if exc.status == 403:
-                return HttpResponse(exc.message, status=403)
             _error(form, exc)
         else:
             messages.success(request, done)
@@ -146,10 +146,10 @@ def sign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         with transaction.atomic():
             services.sign_decision(actor=_actor(request), decision=services.get_decision(product, pk))
+    except PermissionDenied:
+        raise  # the policy's refusal is the 403 page (PolicyDeniedMiddleware)
     except ProdOpsError as exc:
         messages.error(request, exc.message)
-        if exc.status == 403:
-            return HttpResponse(exc.message, status=403)
     else:
         messages.success(request, "Decision signed.")
     return redirect("pilots:pilot", slug=slug)
