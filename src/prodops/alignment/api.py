@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
+from prodops.accounts.auth import api_actor
 from prodops.alignment import services
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
@@ -28,7 +29,7 @@ class ResponseIn(Schema):
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return api_actor(request)
 
 
 def _product(slug: str) -> Product:

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from prodops.accounts.auth import api_actor
 from prodops.campaigns import report as reports
 from prodops.campaigns import services
 from prodops.campaigns.models import Campaign
 from prodops.campaigns.schemas import CampaignIn
-from prodops.core.actors import Actor
 from prodops.core.pagination import Envelope, Mapped, paginate
 
 router = Router(tags=["campaigns"])
@@ -28,7 +28,7 @@ def list_campaigns(request: HttpRequest) -> Mapped:
 
 @router.post("/campaigns", response={201: dict[str, Any]}, summary="Launch a campaign (product operations)")
 def launch(request: HttpRequest, payload: CampaignIn) -> tuple[int, dict[str, Any]]:
-    actor = Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    actor = api_actor(request)
     with transaction.atomic():
         campaign = services.launch_campaign(actor=actor, **payload.dict())
         return 201, services.campaign_dict(campaign)

@@ -6,11 +6,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
 from prodops.comments import services
 from prodops.comments.models import Comment
 from prodops.comments.schemas import CommentIn, CommentOut
-from prodops.core.actors import Actor
 from prodops.core.errors import NotFound
 from prodops.core.pagination import Envelope, paginate
 
@@ -47,7 +47,7 @@ def list_comments(request: HttpRequest, slug: str) -> list[CommentOut]:
 def create_comment(request: HttpRequest, slug: str, payload: CommentIn) -> tuple[int, CommentOut]:
     with transaction.atomic():
         comment = services.post_comment(
-            actor=Actor.for_user(request.user, "api"),  # type: ignore[arg-type]
+            actor=api_actor(request),
             product=_product(slug),
             body=payload.body,
             target=payload.target,

@@ -156,5 +156,5 @@ def list_refused(request: HttpRequest, source: str | None = None) -> Any:
     """Deliveries turned away (bad signature, unknown source, unreadable payload or one
     missing the sender's identifiers), newest first, with the reason. None of their
     events were stored. Admins only."""
-    actor = Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    actor = api_actor(request)
     return services.refused_deliveries(actor=actor, source=source, limit=None)

@@ -9,19 +9,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
-from prodops.core.actors import Actor
 from prodops.core.pagination import Envelope, paginate
 from prodops.improvement import services
 from prodops.improvement.models import Retrospective
 from prodops.improvement.schemas import ActionIn, ActionPatch, RetrospectivePatch
 
 router = Router(tags=["improvement"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    token = getattr(request, "api_token", None)
-    return Actor.for_user(request.user, "api", read_only=bool(token and token.read_only))  # type: ignore[arg-type]
 
 
 @router.get(
@@ -45,7 +40,7 @@ def get_retrospective(request: HttpRequest, pk: int) -> dict[str, Any]:
 def patch_retrospective(request: HttpRequest, pk: int, payload: RetrospectivePatch) -> dict[str, Any]:
     retro = services.get_retrospective(pk)
     with transaction.atomic():
-        services.update_retrospective(actor=_actor(request), retro=retro, **payload.model_dump())
+        services.update_retrospective(actor=api_actor(request), retro=retro, **payload.model_dump())
     return services.retrospective_out(retro)
 
 
@@ -53,14 +48,14 @@ def patch_retrospective(request: HttpRequest, pk: int, payload: RetrospectivePat
 def add_action(request: HttpRequest, pk: int, payload: ActionIn) -> tuple[int, dict[str, Any]]:
     retro = services.get_retrospective(pk)
     with transaction.atomic():
-        item = services.add_action(actor=_actor(request), retro=retro, **payload.model_dump())
+        item = services.add_action(actor=api_actor(request), retro=retro, **payload.model_dump())
     return 201, services.action_out(item)
 
 
 @router.get("/action-items/overdue", response=list[dict[str, Any]], summary="Your overdue action items")
 @paginate(Envelope)
 def my_overdue(request: HttpRequest) -> list[dict[str, Any]]:
-    email = _actor(request).email
+    email = api_actor(request).email
     return [
         {**services.action_out(a), "product": a.retrospective.product.slug}
         for a in services.overdue_for(email)
@@ -71,7 +66,7 @@ def my_overdue(request: HttpRequest) -> list[dict[str, Any]]:
 def patch_action(request: HttpRequest, pk: int, payload: ActionPatch) -> dict[str, Any]:
     item = services.get_action(pk)
     with transaction.atomic():
-        services.set_action_status(actor=_actor(request), item=item, **payload.model_dump())
+        services.set_action_status(actor=api_actor(request), item=item, **payload.model_dump())
     return services.action_out(item)
 
 

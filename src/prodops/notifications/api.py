@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from prodops.accounts import policy
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Person
 from prodops.core.actors import Actor
 from prodops.core.errors import NotFound, PermissionDenied
@@ -30,7 +31,7 @@ router = Router(tags=["notifications"])
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(request.user, "api")  # type: ignore[arg-type]
+    return api_actor(request)
 
 
 def _me(actor: Actor) -> Person:

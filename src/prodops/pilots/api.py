@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Product
-from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput
 from prodops.core.pagination import Envelope, paginate
 from prodops.pilots import services
@@ -26,11 +26,6 @@ from prodops.pilots.schemas import (
 )
 
 router = Router(tags=["pilots"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    token = getattr(request, "api_token", None)
-    return Actor.for_user(request.user, "api", read_only=bool(token and token.read_only))  # type: ignore[arg-type]
 
 
 def _product(slug: str) -> Product:
@@ -61,7 +56,7 @@ def pilot_status(request: HttpRequest, slug: str) -> dict[str, Any]:
 def put_plan(request: HttpRequest, slug: str, payload: PilotSpec) -> dict[str, Any]:
     product = _product(slug)
     with transaction.atomic():
-        services.set_plan(actor=_actor(request), product=product, plan=payload)
+        services.set_plan(actor=api_actor(request), product=product, plan=payload)
     return services.status_of(product)
 
 
@@ -80,7 +75,7 @@ def observe(request: HttpRequest, slug: str, payload: ObservationIn) -> tuple[in
     product = _product(slug)
     with transaction.atomic():
         obs = services.record_observation(
-            actor=_actor(request), product=product, source="api", **payload.model_dump()
+            actor=api_actor(request), product=product, source="api", **payload.model_dump()
         )
     return 201, _observation_out(obs)
 
@@ -98,7 +93,9 @@ def import_csv(request: HttpRequest, slug: str) -> tuple[int, dict[str, int]]:
     except UnicodeDecodeError:
         raise InvalidInput("the CSV body must be UTF-8", field="body") from None
     with transaction.atomic():
-        n = services.import_observations(actor=_actor(request), product=product, text=text, filename="body")
+        n = services.import_observations(
+            actor=api_actor(request), product=product, text=text, filename="body"
+        )
     return 201, {"imported": n}
 
 
@@ -106,7 +103,7 @@ def import_csv(request: HttpRequest, slug: str) -> tuple[int, dict[str, int]]:
 def feedback(request: HttpRequest, slug: str, payload: FeedbackIn) -> tuple[int, dict[str, Any]]:
     product = _product(slug)
     with transaction.atomic():
-        fb = services.add_feedback(actor=_actor(request), product=product, **payload.model_dump())
+        fb = services.add_feedback(actor=api_actor(request), product=product, **payload.model_dump())
     return 201, {"id": fb.pk, "rating": fb.rating, "text": fb.text, "cohort": fb.cohort, "author": fb.author}
 
 
@@ -116,7 +113,9 @@ def feedback(request: HttpRequest, slug: str, payload: FeedbackIn) -> tuple[int,
 def propose(request: HttpRequest, slug: str, payload: DecisionIn) -> tuple[int, dict[str, Any]]:
     product = _product(slug)
     with transaction.atomic():
-        decision = services.propose_decision(actor=_actor(request), product=product, **payload.model_dump())
+        decision = services.propose_decision(
+            actor=api_actor(request), product=product, **payload.model_dump()
+        )
     return 201, {**(services.decision_out(decision) or {}), "snapshot": decision.snapshot}
 
 
@@ -128,5 +127,7 @@ def propose(request: HttpRequest, slug: str, payload: DecisionIn) -> tuple[int, 
 def sign(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     product = _product(slug)
     with transaction.atomic():
-        decision = services.sign_decision(actor=_actor(request), decision=services.get_decision(product, pk))
+        decision = services.sign_decision(
+            actor=api_actor(request), decision=services.get_decision(product, pk)
+        )
     return {**(services.decision_out(decision) or {}), "snapshot": decision.snapshot}

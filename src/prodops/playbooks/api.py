@@ -8,8 +8,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router
 
+from prodops.accounts.auth import api_actor
 from prodops.catalog.models import Person, Product, Team
-from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, NotFound
 from prodops.core.pagination import Envelope, Mapped, paginate
 from prodops.playbooks import services
@@ -18,11 +18,6 @@ from prodops.playbooks.models import Playbook, Run
 from prodops.playbooks.schemas import DoneIn, PlaybookIn, RunIn, SkipIn
 
 router = Router(tags=["playbooks"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    token = getattr(request, "api_token", None)
-    return Actor.for_user(request.user, "api", read_only=bool(token and token.read_only))  # type: ignore[arg-type]
 
 
 def _find(model: Any, field: str, value: str | None, arg: str) -> Any:
@@ -66,7 +61,7 @@ def put_playbook(request: HttpRequest, slug: str, payload: PlaybookIn) -> dict[s
         raise InvalidInput("a slug is 1-63 lower-case letters, digits and hyphens", field="slug") from None
     with transaction.atomic():
         outcome = services.apply_playbook(
-            actor=_actor(request), slug=slug, name=payload.name, spec=payload.spec
+            actor=api_actor(request), slug=slug, name=payload.name, spec=payload.spec
         )
     return {"outcome": outcome, **playbook_out(services.get_playbook(slug))}
 
@@ -94,7 +89,7 @@ def list_runs(
 def start_run(request: HttpRequest, slug: str, payload: RunIn) -> tuple[int, dict[str, Any]]:
     with transaction.atomic():
         run = services.start_run(
-            actor=_actor(request),
+            actor=api_actor(request),
             playbook=services.get_playbook(slug),
             product=_find(Product, "slug", payload.product, "product"),
             team=_find(Team, "slug", payload.team, "team"),
@@ -113,7 +108,7 @@ def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
 def start_step(request: HttpRequest, run_id: int, step_id: str) -> dict[str, Any]:
     with transaction.atomic():
         run = services.get_run(run_id)
-        services.start_step(actor=_actor(request), run=run, step_id=step_id)
+        services.start_step(actor=api_actor(request), run=run, step_id=step_id)
         return services.run_dict(run)
 
 
@@ -123,7 +118,7 @@ def start_step(request: HttpRequest, run_id: int, step_id: str) -> dict[str, Any
 def done_step(request: HttpRequest, run_id: int, step_id: str, payload: DoneIn) -> dict[str, Any]:
     with transaction.atomic():
         run = services.get_run(run_id)
-        services.do_step(actor=_actor(request), run=run, step_id=step_id, **payload.dict())
+        services.do_step(actor=api_actor(request), run=run, step_id=step_id, **payload.dict())
         return services.run_dict(run)
 
 
@@ -131,7 +126,7 @@ def done_step(request: HttpRequest, run_id: int, step_id: str, payload: DoneIn) 
 def skip_step(request: HttpRequest, run_id: int, step_id: str, payload: SkipIn) -> dict[str, Any]:
     with transaction.atomic():
         run = services.get_run(run_id)
-        services.skip_step(actor=_actor(request), run=run, step_id=step_id, reason=payload.reason)
+        services.skip_step(actor=api_actor(request), run=run, step_id=step_id, reason=payload.reason)
         return services.run_dict(run)
 
 
@@ -139,5 +134,5 @@ def skip_step(request: HttpRequest, run_id: int, step_id: str, payload: SkipIn) 
 def close_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
     with transaction.atomic():
         run = services.get_run(run_id)
-        services.close_run(actor=_actor(request), run=run)
+        services.close_run(actor=api_actor(request), run=run)
         return services.run_dict(run)
