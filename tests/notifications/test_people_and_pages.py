@@ -212,6 +212,10 @@ def test_a_viewer_chooses_its_own_notifications_but_no_one_else_s(acme_product, 
     )
     assert response.status_code == 200, response.content
     assert Preference.objects.get(person=bob_person(), event="gate.ready").mode == "off"
+    # the web door: the preferences page saves for the viewer too (not the 403 page)
+    response = client.post("/notifications/preferences/", {"gate.ready": "digest"})
+    assert response.status_code == 302, response.content
+    assert Preference.objects.get(person=bob_person(), event="gate.ready").mode == "digest"
     import pytest
 
     from prodops.core.errors import PermissionDenied

@@ -55,9 +55,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             with transaction.atomic():
+                current = services.preferences(person=person)  # once, not once per event
                 for name in registry.events():
                     mode = request.POST.get(name)
-                    if mode is not None and mode != services.preferences(person=person)[name]:
+                    if mode is not None and mode != current[name]:
                         services.set_preference(actor=actor, person=person, event=name, mode=mode)
                 if "digest_hour" in request.POST or "digest_time_zone" in request.POST:
                     _save_digest_schedule(request, actor, person)
