@@ -412,7 +412,10 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
 def digest_schedule(person: Person) -> tuple[int, str]:
     """The person's digest hour (0-23) and time zone name, the site's defaults filled in."""
     row = DigestSchedule.objects.filter(person=person).values_list("hour", "time_zone").first()
-    hour, zone = row if row else (None, "")
+    return _with_defaults(*(row or (None, "")))
+
+
+def _with_defaults(hour: int | None, zone: str) -> tuple[int, str]:
     return (settings.PRODOPS_DIGEST_HOUR if hour is None else hour), (zone or settings.TIME_ZONE)
 
 
@@ -448,12 +451,12 @@ def _claim_digest_day(person: Person, now: datetime) -> tuple[date, date | None]
     """Claim today's digest for ``person`` if their local hour has come and no digest
     went out on their local today: compare-and-set on ``last_sent_on``, so one worker
     wins. Returns (today, the day claimed over) to give back on failure, else None."""
-    hour, zone = digest_schedule(person)
+    schedule, _ = DigestSchedule.objects.get_or_create(person=person)
+    hour, zone = _with_defaults(schedule.hour, schedule.time_zone)
     local = now.astimezone(zoneinfo.ZoneInfo(zone))
     if local.hour < hour:
         return None
     today = local.date()
-    schedule, _ = DigestSchedule.objects.get_or_create(person=person)
     previous = schedule.last_sent_on
     not_yet = Q(last_sent_on__isnull=True) | Q(last_sent_on__lt=today)
     if not DigestSchedule.objects.filter(not_yet, pk=schedule.pk).update(last_sent_on=today):
