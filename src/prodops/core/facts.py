@@ -39,6 +39,8 @@ from django.db.models import Field, ForeignObject
 from django.db.models.lookups import In
 from django.utils.module_loading import autodiscover_modules
 
+from prodops.core.prepared import IdsParam
+
 FactType = Literal["int", "float", "bool", "string", "date", "duration", "list", "map"]
 FactValues = Mapping[int, Mapping[str, Any]]
 ProviderFn = Callable[..., FactValues]  # (product_ids, now) or (product_ids, now, context)
@@ -111,6 +113,8 @@ class InIds(In):
         return self.rhs
 
     def process_rhs(self, compiler: Any, connection: Any) -> Any:
+        if isinstance(self.rhs, IdsParam):  # a prepared query's placeholder (core.prepared)
+            return self.rhs.sql()
         ids = list(dict.fromkeys(int(v) for v in self.rhs))
         if not ids:
             raise EmptyResultSet

@@ -16,10 +16,47 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import CharField, Count, F, IntegerField, Q, Value
+from django.db.models import CharField, Count, DateField, F, IntegerField, Q, Value
 
 from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.core.prepared import PreparedQuery
 from prodops.risks.models import HIGH_SCORE, KnownError, Risk
+
+
+def _counts(p: Any) -> Any:
+    """Risks and known errors counted in one query: every column is an annotation, so
+    both sides of the UNION have them in the same order (known errors have two counts)."""
+    live = ~Q(status=Risk.Status.CLOSED)
+    risks = (
+        Risk.objects.filter(product_id__in_ids=p.ids)
+        .order_by()
+        .values("product_id")
+        .annotate(
+            k=Value("r", CharField()),
+            pid=F("product_id"),
+            a=Count("id", filter=Q(status=Risk.Status.OPEN, score__gte=HIGH_SCORE)),
+            b=Count("id", filter=live),
+            c=Count("id", filter=live & Q(next_review__lt=p.today)),
+        )
+        .values_list("k", "pid", "a", "b", "c")
+    )
+    known_errors = (
+        KnownError.objects.filter(product_id__in_ids=p.ids, status=KnownError.Status.OPEN)
+        .order_by()
+        .values("product_id")
+        .annotate(
+            k=Value("e", CharField()),
+            pid=F("product_id"),
+            a=Count("id"),
+            b=Count("id", filter=Q(workaround="")),
+            c=Value(0, IntegerField()),
+        )
+        .values_list("k", "pid", "a", "b", "c")
+    )
+    return risks.union(known_errors, all=True)
+
+
+_COUNTS = PreparedQuery(_counts, today=DateField())
 
 
 @fact_provider(
@@ -51,36 +88,7 @@ def risk_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
         }
         for pid in product_ids
     }
-    live = ~Q(status=Risk.Status.CLOSED)
-    # Risks and known errors counted in one query: every column is an annotation, so
-    # both sides of the UNION have them in the same order (known errors have two counts).
-    risks = (
-        Risk.objects.filter(product_id__in_ids=product_ids)
-        .order_by()
-        .values("product_id")
-        .annotate(
-            k=Value("r", CharField()),
-            pid=F("product_id"),
-            a=Count("id", filter=Q(status=Risk.Status.OPEN, score__gte=HIGH_SCORE)),
-            b=Count("id", filter=live),
-            c=Count("id", filter=live & Q(next_review__lt=today)),
-        )
-        .values_list("k", "pid", "a", "b", "c")
-    )
-    known_errors = (
-        KnownError.objects.filter(product_id__in_ids=product_ids, status=KnownError.Status.OPEN)
-        .order_by()
-        .values("product_id")
-        .annotate(
-            k=Value("e", CharField()),
-            pid=F("product_id"),
-            a=Count("id"),
-            b=Count("id", filter=Q(workaround="")),
-            c=Value(0, IntegerField()),
-        )
-        .values_list("k", "pid", "a", "b", "c")
-    )
-    for kind, pid, a, b, c in risks.union(known_errors, all=True):
+    for kind, pid, a, b, c in _COUNTS.rows(ids=list(product_ids), today=today):
         values = result[pid]
         if kind == "r":
             values["risks.open_high"] = a
