@@ -50,6 +50,7 @@ from prodops.catalog.models import Person, Product, Team
 from prodops.core import facts as fact_registry
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, PermissionDenied, Refused
+from prodops.core.prepared import PreparedQuery
 from prodops.core.signals import notify_facts_changed
 from prodops.core.tasks import enqueue_on_commit
 from prodops.notifications.services import both_leads, notify, team_members
@@ -422,19 +423,16 @@ class Evidence:
     entered: dict[int, dict[str, datetime]]
 
 
-def _evidence(ids: Sequence[int], now: datetime) -> Evidence:
-    """Attestations, signed unexpired waivers and stage entries of a batch in ONE query
-    (a UNION ALL of the three tables; re-evaluating one product is mostly the fixed cost
-    of building each query, so three become one). Every column is an annotation, so
-    their order is the SELECT's in each branch; NULLs are typed because PostgreSQL types
-    an untyped NULL of a UNION's first branch as text.
+def _evidence_query(p: Any) -> Any:
+    """The batch's attestations, signed unexpired waivers and stage entries as ONE query
+    (a UNION ALL of the three tables). Every column is an annotation, so their order is
+    the SELECT's in each branch; NULLs are typed because PostgreSQL types an untyped
+    NULL of a UNION's first branch as text.
 
-    * attestations: the latest per (product, criterion), by time then id;
-    * waivers: signed by both leads, not revoked, not expired; the one expiring last
-      wins for its criterion;
-    * stage entries: when each product last entered each stage, from the audit log's
-      ``product.stage`` entries (written by every executed transition). A product that
-      never moved has none, and then no attestation is too old for its stage."""
+    * attestations: every one of the batch (the latest per criterion is kept below);
+    * waivers: signed by both leads, not revoked, not expired at ``p.now``;
+    * stage entries: the audit log's ``product.stage`` entries up to ``p.now`` (written
+      by every executed transition)."""
     columns = ("k", "pid", "crit", "who", "t", "exp", "txt", "rid", "chg")
 
     def text(value: Any = None) -> Any:
@@ -446,7 +444,7 @@ def _evidence(ids: Sequence[int], now: datetime) -> Evidence:
 
     no_time = Cast(Value(None), DateTimeField())
     attestations = branch(
-        Attestation.objects.filter(product_id__in_ids=ids),
+        Attestation.objects.filter(product_id__in_ids=p.ids),
         "a",
         crit=F("criterion"),
         who=F("actor"),
@@ -457,7 +455,7 @@ def _evidence(ids: Sequence[int], now: datetime) -> Evidence:
         chg=text(),
     )
     waivers = branch(
-        Waiver.objects.filter(product_id__in_ids=ids, revoked_at__isnull=True, expires_at__gt=now).filter(
+        Waiver.objects.filter(product_id__in_ids=p.ids, revoked_at__isnull=True, expires_at__gt=p.now).filter(
             signed_by_two()
         ),
         "w",
@@ -470,7 +468,7 @@ def _evidence(ids: Sequence[int], now: datetime) -> Evidence:
         chg=text(),
     )
     stages = branch(
-        AuditEntry.objects.filter(product_id__in_ids=ids, action="product.stage", at__lte=now),
+        AuditEntry.objects.filter(product_id__in_ids=p.ids, action="product.stage", at__lte=p.now),
         "s",
         crit=text(),
         who=text(),
@@ -480,10 +478,23 @@ def _evidence(ids: Sequence[int], now: datetime) -> Evidence:
         rid=F("id"),
         chg=Cast(F("changes"), TextField()),
     )
+    return attestations.union(waivers, stages, all=True)
+
+
+# Re-evaluating one product is mostly the fixed cost of building and compiling each
+# query, so the evidence query is built once per batch size (core.prepared).
+_EVIDENCE = PreparedQuery(_evidence_query, now=DateTimeField())
+
+
+def _evidence(ids: Sequence[int], now: datetime) -> Evidence:
+    """Attestations (the latest per criterion), active waivers (the one expiring last
+    wins for its criterion) and stage entries (when each product last entered each
+    stage; a product that never moved has none, and then no attestation is too old for
+    its stage) of a batch, in one query (``_evidence_query``)."""
     out = Evidence({}, {}, {})
     # Oldest first, so that the later row of a criterion or stage is the one kept.
     for kind, pid, crit, who, at, expires, txt, rid, changes in sorted(
-        attestations.union(waivers, stages, all=True), key=lambda row: (row[4], row[7])
+        _EVIDENCE.rows(ids=list(ids), now=now), key=lambda row: (row[4], row[7])
     ):
         if kind == "a":
             out.attestations.setdefault(pid, {})[crit] = rules.AttestationInfo(
@@ -559,16 +570,11 @@ def evaluate_products(
     return out
 
 
-def _product_rows(ids: Sequence[int]) -> list[Product]:
-    """The batch's whole product rows (handed to every fact provider, which would
-    otherwise each read the columns they need), each with its standard's stored version
-    and digest (``std_version``, ``std_digest``: None when none is stored) and the
-    digest of its stored evaluation (``stored_digest``: None without one), so that
-    neither is a query of its own."""
+def _product_rows_query(p: Any) -> Any:
     head = Standard.objects.filter(slug=OuterRef("standard"))
     stored = ProductEvaluation.objects.filter(product_id=OuterRef("pk"))
-    return list(
-        Product.objects.filter(pk__in_ids=ids)
+    return (
+        Product.objects.filter(pk__in_ids=p.ids)
         .order_by("pk")
         .annotate(
             std_version=Subquery(head.values("version")[:1]),
@@ -576,6 +582,19 @@ def _product_rows(ids: Sequence[int]) -> list[Product]:
             stored_digest=Subquery(stored.values("digest")[:1]),
         )
     )
+
+
+_PRODUCT_ROWS = PreparedQuery(_product_rows_query)
+
+
+def _product_rows(ids: Sequence[int]) -> list[Product]:
+    """The batch's whole product rows (handed to every fact provider, which would
+    otherwise each read the columns they need), each with its standard's stored version
+    and digest (``std_version``, ``std_digest``: None when none is stored) and the
+    digest of its stored evaluation (``stored_digest``: None without one), so that
+    neither is a query of its own."""
+    rows: list[Product] = _PRODUCT_ROWS.rows(ids=list(ids))
+    return rows
 
 
 def _evaluate_chunk(
@@ -656,11 +675,7 @@ def _persist(
     }
     unchanged = [pid for pid, fp in fingerprints.items() if stored.get(pid) == fp]
     changed_ids = [pid for pid in evaluated if pid in stored and stored[pid] != fingerprints[pid]]
-    existing = (
-        {e.product_id: e for e in ProductEvaluation.objects.filter(product_id__in_ids=changed_ids)}
-        if changed_ids
-        else {}
-    )
+    existing = {e.product_id: e for e in _STORED_ROWS.rows(ids=changed_ids)} if changed_ids else {}
     creates: list[ProductEvaluation] = []
     updates: list[ProductEvaluation] = []
     changes: list[EvaluationChange] = []
@@ -735,11 +750,29 @@ def _persist(
             ],
         )
     if unchanged:
-        ProductEvaluation.objects.filter(product_id__in_ids=unchanged).update(evaluated_at=now)
+        _touch(unchanged, now)
     if changes:
         EvaluationChange.objects.bulk_create(changes, batch_size=1000)
     if news:
         _tell_news(news, now)
+
+
+_STORED_ROWS = PreparedQuery(lambda p: ProductEvaluation.objects.filter(product_id__in_ids=p.ids))
+
+
+def _touch(ids: Sequence[int], now: datetime) -> None:
+    """Mark unchanged stored rows as evaluated now: one UPDATE whose SQL is written here
+    (the ORM's update builds and compiles a query each time, several times the cost of
+    sending it, and re-evaluating one product is made of such fixed costs)."""
+    meta = ProductEvaluation._meta
+    qn = connection.ops.quote_name
+    at = meta.get_field("evaluated_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(meta.db_table)} SET {qn('evaluated_at')} = %s WHERE {qn('product_id')} IN "
+            f"({', '.join(['%s'] * len(ids))})",
+            [at, *ids],
+        )
 
 
 def _news(
@@ -1300,8 +1333,14 @@ def reevaluate_pending(*, product_id: int, now: datetime | None = None) -> bool:
     one transaction. A change committed after the row is taken queues a new row and
     task, so no change is ever left unevaluated. False: nothing was pending (a
     duplicate task), nothing done."""
+    meta = PendingEvaluation._meta
+    qn = connection.ops.quote_name
     with transaction.atomic():
-        taken, _ = PendingEvaluation.objects.filter(product_id=product_id).delete()
+        # The SQL written out: the ORM's delete() first builds a deletion collector.
+        with connection.cursor() as cursor:
+            sql = f"DELETE FROM {qn(meta.db_table)} WHERE {qn('product_id')} = %s"
+            cursor.execute(sql, [int(product_id)])
+            taken = cursor.rowcount
         if not taken:
             return False
         evaluate_products(product_ids=[product_id], now=now)
