@@ -7,16 +7,43 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import CharField, Count, F, Q, Value
+from django.db.models import CharField, Count, DateTimeField, F, Q, Value
 from django.db.models.functions import Cast
 
 from prodops.catalog.facts import products
 from prodops.core.facts import FactContext, FactSpec, fact_provider
+from prodops.core.prepared import PreparedQuery
 from prodops.events.models import Defect, Incident, Page, Ticket
 
 SEVERITIES = ("critical", "high", "medium", "low")
 LOAD_DAYS = 28
 SHIFT_HOURS = 12  # Google SRE: "more than two events per 12-hour on-call shift" is too many
+
+
+def _open_work(p: Any) -> Any:
+    """Open incidents and defects by severity in one query (every column an annotation,
+    so both sides of the UNION have them in the same order; the severities are text)."""
+    open_incidents = (
+        Incident.objects.filter(product_id__in_ids=p.ids, resolved_at__isnull=True, opened_at__lte=p.now)
+        .order_by()
+        .values("product_id", "severity")
+        .annotate(
+            k=Value("i", CharField()), pid=F("product_id"), sev=Cast("severity", CharField()), n=Count("id")
+        )
+        .values_list("k", "pid", "sev", "n")
+    )
+    defect_rows = (
+        Defect.objects.filter(product_id__in_ids=p.ids, fixed_at__isnull=True, found_at__lte=p.now)
+        .order_by()
+        .values("product_id", "severity")
+        .annotate(k=Value("d", CharField()), pid=F("product_id"), sev=F("severity"), n=Count("id"))
+        .values_list("k", "pid", "sev", "n")
+    )
+    return open_incidents.union(defect_rows, all=True)
+
+
+# Built and compiled once (core.prepared): re-evaluating one product only re-sends its SQL.
+_OPEN_WORK = PreparedQuery(_open_work, now=DateTimeField())
 
 
 @fact_provider(
@@ -35,25 +62,7 @@ SHIFT_HOURS = 12  # Google SRE: "more than two events per 12-hour on-call shift"
 def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
     incidents: dict[int, dict[int, int]] = defaultdict(dict)
     defects: dict[int, dict[str, int]] = defaultdict(dict)
-    # Open incidents and defects by severity in one query (every column an annotation,
-    # so both sides of the UNION have them in the same order; the severities are text).
-    open_incidents = (
-        Incident.objects.filter(product_id__in_ids=product_ids, resolved_at__isnull=True, opened_at__lte=now)
-        .order_by()
-        .values("product_id", "severity")
-        .annotate(
-            k=Value("i", CharField()), pid=F("product_id"), sev=Cast("severity", CharField()), n=Count("id")
-        )
-        .values_list("k", "pid", "sev", "n")
-    )
-    defect_rows = (
-        Defect.objects.filter(product_id__in_ids=product_ids, fixed_at__isnull=True, found_at__lte=now)
-        .order_by()
-        .values("product_id", "severity")
-        .annotate(k=Value("d", CharField()), pid=F("product_id"), sev=F("severity"), n=Count("id"))
-        .values_list("k", "pid", "sev", "n")
-    )
-    for kind, pid, severity, n in open_incidents.union(defect_rows, all=True):
+    for kind, pid, severity, n in _OPEN_WORK.rows(ids=list(product_ids), now=now):
         if kind == "i":
             incidents[pid][int(severity)] = n
         else:
@@ -71,6 +80,29 @@ def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, 
             "defects.open_high": open_defects["high"],
         }
     return result
+
+
+def _counted(p: Any, model: Any, kind: str, at: str) -> Any:
+    """Per product: its rows ever, and those in the load window (one index scan)."""
+    return (
+        model.objects.filter(product_id__in_ids=p.ids)
+        .order_by()
+        .values("product_id")
+        .annotate(
+            k=Value(kind, CharField()),
+            pid=F("product_id"),
+            recent=Count("id", filter=Q(**{f"{at}__gt": p.since, f"{at}__lte": p.now})),
+        )
+        .values_list("k", "pid", "recent")
+    )
+
+
+# Tickets and pages in one query, built and compiled once (core.prepared).
+_LOAD = PreparedQuery(
+    lambda p: _counted(p, Ticket, "t", "opened_at").union(_counted(p, Page, "p", "triggered_at"), all=True),
+    since=DateTimeField(),
+    now=DateTimeField(),
+)
 
 
 @fact_provider(
@@ -97,24 +129,7 @@ def operating_load(
     any_tickets: set[int] = set()
     recent_pages: dict[int, int] = {}
     paged: set[int] = set()
-
-    def counted(model: Any, kind: str, at: str) -> Any:
-        """Per product: its rows ever, and those in the load window (one index scan)."""
-        return (
-            model.objects.filter(product_id__in_ids=product_ids)
-            .order_by()
-            .values("product_id")
-            .annotate(
-                k=Value(kind, CharField()),
-                pid=F("product_id"),
-                recent=Count("id", filter=Q(**{f"{at}__gt": since, f"{at}__lte": now})),
-            )
-            .values_list("k", "pid", "recent")
-        )
-
-    for kind, pid, recent in counted(Ticket, "t", "opened_at").union(
-        counted(Page, "p", "triggered_at"), all=True
-    ):
+    for kind, pid, recent in _LOAD.rows(ids=list(product_ids), since=since, now=now):
         if kind == "t":
             any_tickets.add(pid)
             recent_tickets[pid] = recent
