@@ -183,14 +183,34 @@ def spec_for(name: str) -> FactSpec | None:
     return None
 
 
+def serving(names: Iterable[str], prefixes: Sequence[str] = ()) -> list[Provider]:
+    """The providers that may give one of ``names`` or a fact under one of ``prefixes``
+    (namespaces read whole, ``custom.``), in registry order. A provider whose every
+    fact is unread has no need to run: a readiness evaluation asks only for these."""
+    wanted = set(names)
+    return [p for p in providers() if any(_serves(spec, wanted, prefixes) for spec in p.specs)]
+
+
+def _serves(spec: FactSpec, wanted: set[str], prefixes: Sequence[str]) -> bool:
+    if spec.name in wanted or ("<" in spec.name and any(spec.matches(name) for name in wanted)):
+        return True
+    head = spec.name.split("<", 1)[0]  # ``docs.`` for ``docs.<kind>.count``
+    return any(head.startswith(prefix) or prefix.startswith(head) for prefix in prefixes)
+
+
 def compute(
-    product_ids: Sequence[int], now: datetime, *, context: FactContext | None = None
+    product_ids: Sequence[int],
+    now: datetime,
+    *,
+    context: FactContext | None = None,
+    only: Sequence[Provider] | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """Every fact of every product in the batch. ``context``: one made for this batch
-    (same ids and time), with lookups the caller has already made."""
+    """Every fact of every product in the batch (``only``: the facts of these providers,
+    see :func:`serving`). ``context``: one made for this batch (same ids and time), with
+    lookups the caller has already made."""
     context = context or FactContext(product_ids, now)
     result: dict[int, dict[str, Any]] = {pid: {} for pid in product_ids}
-    for provider in providers():
+    for provider in providers() if only is None else only:
         for pid, values in provider(product_ids, now, context).items():
             if pid in result:
                 result[pid].update(values)

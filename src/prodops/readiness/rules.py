@@ -366,6 +366,9 @@ class CompiledStandard:
     _for_tier: dict[int | None, tuple[CompiledCriterion, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # What callers derive from the standard and keep with it (it lives as long as the
+    # compiled version): the readiness service keeps which fact providers it needs.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.by_id = {c.criterion.id: c for c in self.criteria}

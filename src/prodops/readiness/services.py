@@ -597,6 +597,24 @@ def _product_rows(ids: Sequence[int]) -> list[Product]:
     return rows
 
 
+def _providers_for(standards: Iterable[CompiledStandard]) -> list[fact_registry.Provider]:
+    """The fact providers whose facts these standards' rules read. The others are not
+    run: a result depends on the facts its rules read and on nothing else (the rules'
+    context keeps only those, ``CompiledStandard.wants``), and skipping them saves a
+    one-product re-evaluation several queries. Kept with each compiled standard, and
+    made again when the registry changes."""
+    everyone = fact_registry.providers()
+    key = tuple(map(id, everyone))
+    chosen: set[int] = set()
+    for standard in {id(s): s for s in standards}.values():
+        memo = standard.memo.get("providers")
+        if memo is None or memo[0] != key:
+            serving = fact_registry.serving(standard.needed, standard.needed_prefixes)
+            memo = standard.memo["providers"] = (key, {id(p) for p in serving})
+        chosen |= memo[1]
+    return [p for p in everyone if id(p) in chosen]
+
+
 def _evaluate_chunk(
     chunk: Sequence[Product],
     *,
@@ -607,16 +625,19 @@ def _evaluate_chunk(
     out: dict[int, Readiness],
 ) -> None:
     ids = [p.pk for p in chunk]
+    standard_of: dict[int, CompiledStandard] = {}
+    for product in chunk:
+        head = None if product.std_version is None else (product.std_version, product.std_digest)  # type: ignore[attr-defined]
+        standard_of[product.pk] = _standard_for(product.standard, cache, head)
     context = fact_registry.FactContext(ids, now)
     provide_products(context, chunk)
-    facts = fact_registry.compute(ids, now, context=context)
+    facts = fact_registry.compute(ids, now, context=context, only=_providers_for(standard_of.values()))
     evidence = _evidence(ids, now)
     adjusted = severities(ids, now)
     evaluated: dict[int, tuple[CompiledStandard, list[Result]]] = {}
     for product in chunk:
         pid, slug, tier, stage = product.pk, product.slug, product.tier, product.stage
-        head = None if product.std_version is None else (product.std_version, product.std_digest)  # type: ignore[attr-defined]
-        standard = _standard_for(product.standard, cache, head)
+        standard = standard_of[pid]
         results = rules.evaluate_product(
             standard,
             facts=facts.get(pid, {}),
@@ -847,7 +868,7 @@ def product_readiness(*, product: Product, gate: str | None = None, now: datetim
             f"gates are {', '.join(standard.stages[1:])}",
             field="gate",
         )
-    facts = _facts_of(product, now)
+    facts = _facts_of(product, now, only=_providers_for([standard]))
     evidence = _evidence([product.pk], now)
     results = rules.evaluate_product(
         standard,
@@ -878,7 +899,7 @@ def evaluate_criteria(
     out: dict[int, list[Result]] = {}
     for chunk in _chunks(list(products), CHUNK):
         ids = [pid for pid, _ in chunk]
-        facts = fact_registry.compute(ids, now)
+        facts = fact_registry.compute(ids, now, only=_providers_for([standard]))
         evidence = _evidence(ids, now)
         for pid, tier in chunk:
             out[pid] = rules.evaluate_product(
@@ -923,14 +944,16 @@ def evaluation_history(*, product: Product, limit: int | None = 100) -> Any:
 # --- facts --------------------------------------------------------------------------------
 
 
-def _facts_of(product: Product, now: datetime) -> dict[str, Any]:
-    """Every fact of one product; its row, as the caller holds it, is handed to the
-    providers (a row with deferred columns is read again instead: touching a deferred
-    column would cost a query each)."""
+def _facts_of(
+    product: Product, now: datetime, only: Sequence[fact_registry.Provider] | None = None
+) -> dict[str, Any]:
+    """Every fact of one product (``only``: those of these providers); its row, as the
+    caller holds it, is handed to the providers (a row with deferred columns is read
+    again instead: touching a deferred column would cost a query each)."""
     context = fact_registry.FactContext([product.pk], now)
     if not product.get_deferred_fields():
         provide_products(context, [product])
-    return fact_registry.compute([product.pk], now, context=context).get(product.pk, {})
+    return fact_registry.compute([product.pk], now, context=context, only=only).get(product.pk, {})
 
 
 def product_facts(*, product: Product, now: datetime | None = None) -> dict[str, Any]:
