@@ -187,3 +187,27 @@ def test_mistakes_are_named(portfolio):
     )
     with pytest.raises(ValueError, match="select_related"):
         joined.rows(ids=[portfolio[0].pk])
+
+
+@pytest.mark.django_db
+def test_the_active_time_zone_is_part_of_the_shape(portfolio):
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    def days(p: Any) -> Any:
+        return (
+            Incident.objects.filter(product_id__in_ids=p.ids)
+            .annotate(day=TruncDate("opened_at"))
+            .order_by("day", "id")
+            .values_list("day", flat=True)
+        )
+
+    query = PreparedQuery(days)
+    ids = [p.pk for p in portfolio]
+    with timezone.override("UTC"):
+        utc = query.rows(ids=ids)
+        assert utc == list(days(type("P", (), {"ids": ids})))
+    with timezone.override("Pacific/Kiritimati"):  # UTC+14: 12:00 UTC is the next day
+        kiritimati = query.rows(ids=ids)
+        assert kiritimati == list(days(type("P", (), {"ids": ids})))
+    assert kiritimati != utc

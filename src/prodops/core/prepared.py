@@ -39,6 +39,7 @@ from django.db import connections
 from django.db.models import Field, QuerySet
 from django.db.models.expressions import Expression
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesIterable, ValuesListIterable
+from django.utils import timezone
 
 MAX_CACHED_IDS = 16
 
@@ -166,7 +167,9 @@ class PreparedQuery:
         unknown = set(self.fields) - set(values)
         if unknown:
             raise TypeError(f"prepared query needs {', '.join(sorted(unknown))}")
-        key = (using, tuple(sorted(ids.items())))
+        # The active time zone is part of the shape: date functions (TruncDate, Extract)
+        # compile it into the SQL.
+        key = (using, timezone.get_current_timezone_name(), tuple(sorted(ids.items())))
         cache: dict[Any, _Compiled] = self._local.__dict__.setdefault("cache", {})
         found = cache.get(key)
         if found is None or found.compiler.connection is not connection:
