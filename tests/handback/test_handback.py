@@ -324,3 +324,76 @@ def test_dashboard_shows_the_flag_until_the_leads_decide(db, make_product, run_t
     lifecycle.reject_transition(actor=people["bob"], transition=proposal, reason="fix ships Monday")
     page = client.get("/").content.decode()
     assert "handback proposed" not in page
+
+
+# ------------------------------------------------------------------ the batch query
+
+
+def test_window_bounds_and_batches_of_2_and_40_as_one_at_a_time(db, make_product, run_team):
+    """Incidents, pages and tickets come from one prepared query over [now - 28 days,
+    now): at the window's start counts, at ``now`` does not (tickets are not filtered
+    again in Python, so their bounds are the query's). Every product of a batch of 2 and
+    of 40 (longer than the compiled forms kept) gets what it gets alone, with and
+    without the fact batch's context, and a later ``now`` gets its own window."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from prodops.core.facts import compute
+    from prodops.events.models import Incident, Ticket
+
+    since = NOW - loadmath.WINDOW
+    second = timedelta(seconds=1)
+    products = [_operate(make_product, f"p{i}", run_team) for i in range(40)]
+    pages, incidents, tickets = [], [], []
+    for i, product in enumerate(products):
+
+        def page(ext, at, minutes, product=product):
+            pages.append(
+                Page(
+                    product=product,
+                    external_id=ext,
+                    triggered_at=at,
+                    resolved_at=at + timedelta(minutes=minutes),
+                )
+            )
+
+        page(f"start{i}", since, 15)
+        page(f"now{i}", NOW, 15)
+        page(f"old{i}", since - second, 15)
+        for k in range(i % 4):
+            page(f"k{i}-{k}", _at(3 * k + 1, 0), 30)
+        # An open incident and its own page (same source and id): its time counts once.
+        opened = NOW - timedelta(hours=i + 1)
+        incidents.append(Incident(product=product, external_id=f"e{i}", severity=1, opened_at=opened))
+        page(f"e{i}", opened, 5)
+        for ext, at, minutes in (
+            ("start", since, i + 1),
+            ("last", NOW - second, 60),
+            ("none", NOW - timedelta(hours=1), None),
+            ("now", NOW, 1000),
+            ("old", since - second, 2000),
+        ):
+            tickets.append(
+                Ticket(product=product, external_id=f"{ext}{i}", opened_at=at, handle_minutes=minutes)
+            )
+    Page.objects.bulk_create(pages)
+    Incident.objects.bulk_create(incidents)
+    Ticket.objects.bulk_create(tickets)
+
+    ids = [p.pk for p in products]
+    alone = {pid: services.assess([pid], NOW)[pid] for pid in ids}
+    for i, pid in enumerate(ids):
+        load = alone[pid].load
+        assert load.pages == 2 + i % 4 and load.incidents_per_shift_max == 1
+        hours = 0.25 + 0.5 * (i % 4) + min(i + 1, 12) + (i + 1 + 60) / 60
+        assert load.interrupt_hours_per_week == pytest.approx(hours / 4)
+        assert load.load_share == pytest.approx(hours / 4 / 160)
+    for batch in (ids[:2], ids[1:3], ids):
+        assert services.assess(batch, NOW) == {pid: alone[pid] for pid in batch}
+        facts = compute(batch, NOW)
+        assert all(facts[pid].items() >= services.fact_values(alone[pid]).items() for pid in batch)
+    later = services.assess(ids, NOW + timedelta(days=29))
+    assert all(a.load.pages == 0 and a.load.interrupt_hours_per_week == 0 for a in later.values())
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.assess([], NOW) == {}
+    assert ctx.captured_queries == []

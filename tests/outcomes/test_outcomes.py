@@ -321,3 +321,50 @@ def test_a_batch_of_products_gives_each_its_own_numbers(shop, make_product):
         alone = services.outcomes(product, AS_OF)
         assert {"product": product.slug, **batch[product.pk]} == alone
     assert batch[other.pk]["dau"] == 2 and batch[empty.pk]["dau"] is None
+
+
+def test_batches_of_2_and_40_give_each_product_what_it_gets_alone(shop, make_product):
+    """The batch's users, daily totals and tickets come from one prepared query whose
+    compiled form depends on the batch's length (up to 16 ids kept, longer ones built
+    each time): every product of a batch of 2 and of 40 gets what it gets alone, on two
+    as-of days (the second reuses the compiled forms with new values)."""
+    products, lines = [shop], []
+    for i in range(39):
+        product = make_product(f"p{i}")
+        products.append(product)
+        if i % 3 == 0:  # user events, and daily totals that the user events win over
+            lines += _events(product.slug, {"U": [-(i % 10), 0], "V": [-(i % 30)], "W": [-40, -33]})
+            Usage.objects.create(product=product, date=AS_OF, active_users=999)
+        elif i % 3 == 1:  # daily totals only; every other one lacks the as-of day's
+            Usage.objects.create(product=product, date=AS_OF - timedelta(days=i % 2), active_users=10 + i)
+        Ticket.objects.create(
+            product=product,
+            external_id=f"x{i}",
+            opened_at=_at(-(i % 40), 23, 59, 59),
+            rating="good" if i % 2 else "bad",
+            rated_at=_at(-(i % 30)),
+        )
+    _ingest(lines)
+    ids = [p.pk for p in products]
+    for as_of in (AS_OF, AS_OF - timedelta(days=5)):
+        alone = {pid: services.outcomes_for([pid], as_of)[pid] for pid in ids}
+        for batch in (ids[:2], ids[1:3], ids):
+            got = services.outcomes_for(batch, as_of)
+            assert set(got) == set(batch)
+            for pid in batch:
+                assert got[pid] == alone[pid], pid
+    user_events = services.outcomes(products[1], AS_OF)
+    assert user_events["source"] == "user events" and user_events["dau"] == 2
+    totals = services.outcomes(products[2], AS_OF)
+    assert totals["source"] == "active_users totals" and totals["dau"] is None
+    assert services.outcomes(products[5], AS_OF)["dau"] == 14
+    assert services.outcomes(products[3], AS_OF)["source"] is None
+
+
+def test_an_empty_batch_sends_no_query(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.outcomes_for([], AS_OF) == {}
+    assert ctx.captured_queries == []

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import CharField, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, DateTimeField, F, FloatField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast
 
 from prodops.accounts import policy
@@ -28,6 +28,7 @@ from prodops.catalog import facts as catalog_facts
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.facts import FactContext
+from prodops.core.prepared import PreparedQuery
 from prodops.events.models import Incident, Page, Ticket
 from prodops.handback import load as loadmath
 from prodops.handback.models import Watch
@@ -107,6 +108,44 @@ def _rows_from(context: FactContext) -> list[dict[str, Any]]:
     return out
 
 
+def _events(p: Any) -> Any:
+    """The incidents, pages and tickets of the batch's products started in [``p.since``,
+    ``p.now``), in one query (a fixed cost of the product page, which evaluates every
+    fact provider): every column is an annotation, so their order is the SELECT's."""
+    columns = ("k", "pid", "src", "ext", "start", "end", "minutes")
+
+    def rows(model: Any, kind: str, start: str, end: str, minutes: Any) -> Any:
+        return (
+            model.objects.filter(
+                product_id__in_ids=p.ids, **{f"{start}__gte": p.since, f"{start}__lt": p.now}
+            )
+            .annotate(
+                k=Value(kind, CharField()),
+                pid=F("product_id"),
+                src=F("source"),
+                ext=F("external_id"),
+                start=F(start),
+                end=F(end),
+                minutes=minutes,
+            )
+            .order_by()
+            .values_list(*columns)
+        )
+
+    # A typed NULL: PostgreSQL types an untyped NULL in a UNION's first branch as text and
+    # then refuses the tickets' double precision column in the same position.
+    no_minutes = Cast(Value(None), FloatField())
+    return rows(Incident, "i", "opened_at", "resolved_at", no_minutes).union(
+        rows(Page, "p", "triggered_at", "resolved_at", no_minutes),
+        rows(Ticket, "t", "opened_at", "closed_at", F("handle_minutes")),
+        all=True,
+    )
+
+
+# Built and compiled once (core.prepared): re-evaluating one product sends only its SQL.
+_EVENTS = PreparedQuery(_events, since=DateTimeField(), now=DateTimeField())
+
+
 def assess(
     product_ids: Sequence[int], now: datetime, context: FactContext | None = None
 ) -> dict[int, Assessment]:
@@ -134,40 +173,13 @@ def assess(
         ]
     if not products:
         return {}
-    ids = [p["pk"] for p in products]
-    since = now - loadmath.WINDOW
     incidents: dict[int, list[loadmath.Interruption]] = defaultdict(list)
     pages: dict[int, list[loadmath.Interruption]] = defaultdict(list)
     tickets: dict[int, list[float | None]] = defaultdict(list)
-    # One query for the three kinds (a fixed cost of the product page, which evaluates
-    # every fact provider): every column is an annotation, so their order is the SELECT's.
-    columns = ("k", "pid", "src", "ext", "start", "end", "minutes")
-
-    def rows(model: Any, kind: str, start: str, end: str, minutes: Any) -> Any:
-        return (
-            model.objects.filter(product_id__in_ids=ids, **{f"{start}__gte": since, f"{start}__lt": now})
-            .annotate(
-                k=Value(kind, CharField()),
-                pid=F("product_id"),
-                src=F("source"),
-                ext=F("external_id"),
-                start=F(start),
-                end=F(end),
-                minutes=minutes,
-            )
-            .order_by()
-            .values_list(*columns)
-        )
-
-    # A typed NULL: PostgreSQL types an untyped NULL in a UNION's first branch as text and
-    # then refuses the tickets' double precision column in the same position.
-    no_minutes = Cast(Value(None), FloatField())
-    union = rows(Incident, "i", "opened_at", "resolved_at", no_minutes).union(
-        rows(Page, "p", "triggered_at", "resolved_at", no_minutes),
-        rows(Ticket, "t", "opened_at", "closed_at", F("handle_minutes")),
-        all=True,
-    )
-    for kind, pid, source, ext, begun, ended, minutes in union:
+    ids = [p["pk"] for p in products]
+    for kind, pid, source, ext, begun, ended, minutes in _EVENTS.rows(
+        ids=ids, since=now - loadmath.WINDOW, now=now
+    ):
         if kind == "t":
             tickets[pid].append(minutes)
         else:

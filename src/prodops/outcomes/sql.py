@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection, transaction
 
@@ -47,23 +46,6 @@ class Counts:
 
 def _in(ids: Sequence[int]) -> str:
     return "(" + ", ".join(["%s"] * len(ids)) + ")"
-
-
-def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
-        return cursor.fetchall()
-
-
-def products_with_users(product_ids: Sequence[int], d: int) -> set[int]:
-    """Products with at least one user-level usage row on or before d."""
-    if not product_ids:
-        return set()
-    sql = (
-        f"SELECT p.id FROM catalog_product p WHERE p.id IN {_in(product_ids)} "
-        "AND EXISTS (SELECT 1 FROM events_activeuser u WHERE u.product_id = p.id AND u.first_day <= %s)"
-    )
-    return {row[0] for row in _fetch(sql, [*product_ids, d])}
 
 
 ACTIVITY_DAYS = 34  # [d-33, d]: 28 days of WAU, each looking 6 days back
