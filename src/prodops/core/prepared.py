@@ -19,7 +19,11 @@ values, sends the SQL and converts the rows.
 * ``p.ids`` stands for a list of integer ids and works with the ``in_ids`` lookup only;
   the shape depends on how many there are, so one compiled form is kept per length,
   for batches of up to :data:`MAX_CACHED_IDS` (longer batches are built each time:
-  their queries are few and their rows many).
+  their queries are few and their rows many). An empty list matches nothing, as
+  ``in_ids`` does: inside an OR only its branch is dropped (``Q(pk__in_ids=p.ids) |
+  Q(...)``), and a query that can match nothing sends nothing.
+* A list of other values (strings) is declared with the field that types its items,
+  ``slugs=ListOf(CharField())``, and used like ``p.ids`` (``slug__in_ids=p.slugs``).
 * Every other placeholder is declared with the model field that types it (the value
   is prepared by that field, as a ``Value`` or a filter would prepare it).
 * The queryset's result type is kept: ``values_list`` rows (tuples, or values with
@@ -35,6 +39,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Field, QuerySet
 from django.db.models.expressions import Expression
@@ -46,7 +51,7 @@ MAX_CACHED_IDS = 16
 
 class Slot:
     """Where a value goes in a compiled query's parameters: ``name`` (and ``index``
-    within an id list), prepared by ``field``."""
+    within an id list), prepared by ``field`` (an id list's items are ints)."""
 
     __slots__ = ("field", "index", "name")
 
@@ -56,7 +61,9 @@ class Slot:
     def value(self, values: Mapping[str, Any], connection: Any) -> Any:
         value = values[self.name]
         if self.index is not None:
-            return int(value[self.index])
+            value = value[self.index]
+            if self.field is None:
+                return int(value)
         assert self.field is not None
         return self.field.get_db_prep_value(value, connection, prepared=False)
 
@@ -75,28 +82,40 @@ class Param(Expression):
         return f"Param({self.name!r})"
 
 
-class IdsParam:
-    """A placeholder for a list of ``count`` integer ids (``p.ids``), for the
-    ``in_ids`` lookup (``core.facts.InIds``). Not iterable on purpose: Django would
-    otherwise check each "value" as a model instance."""
+class ListOf:
+    """Declares a list placeholder whose items ``field`` prepares (``slugs=ListOf(CharField())``);
+    like ``p.ids`` it is used with ``in_ids`` and compiled once per length."""
 
-    def __init__(self, name: str, count: int) -> None:
-        self.name, self.count = name, count
+    def __init__(self, field: Field[Any, Any]) -> None:
+        self.field = field
+
+
+class IdsParam:
+    """A placeholder for a list of ``count`` integer ids (``p.ids``), or of values
+    prepared by ``field`` (``ListOf``), for the ``in_ids`` lookup (``core.facts.InIds``).
+    Not iterable on purpose: Django would otherwise check each "value" as a model
+    instance."""
+
+    def __init__(self, name: str, count: int, field: Field[Any, Any] | None = None) -> None:
+        self.name, self.count, self.field = name, count, field
 
     def sql(self) -> tuple[str, list[Any]]:
-        slots = [Slot(self.name, index=i) for i in range(self.count)]
+        if not self.count:
+            raise EmptyResultSet  # as in_ids does: Django drops the branch or the query
+        slots = [Slot(self.name, self.field, index=i) for i in range(self.count)]
         return "(" + ", ".join(["%s"] * self.count) + ")", slots
 
 
 class _Placeholders:
-    def __init__(self, fields: Mapping[str, Field[Any, Any]], ids: Mapping[str, int]) -> None:
+    def __init__(self, fields: Mapping[str, Field[Any, Any] | ListOf], ids: Mapping[str, int]) -> None:
         self._fields, self._ids = fields, ids
 
     def __getattr__(self, name: str) -> Any:
+        declared = self._fields.get(name)
         if name in self._ids:
-            return IdsParam(name, self._ids[name])
-        if name in self._fields:
-            return Param(name, self._fields[name])
+            return IdsParam(name, self._ids[name], declared.field if isinstance(declared, ListOf) else None)
+        if isinstance(declared, Field):
+            return Param(name, declared)
         raise AttributeError(f"prepared query has no parameter {name!r}; declare it")
 
 
@@ -108,7 +127,11 @@ class _Compiled:
         if query.select_related:
             raise ValueError("a prepared query cannot use select_related")
         self.compiler = query.get_compiler(connection=connection)
-        self.sql, self.template = self.compiler.as_sql()
+        try:
+            self.sql, self.template = self.compiler.as_sql()
+        except EmptyResultSet:  # an empty id list where nothing else can match
+            self.sql, self.template = "", []
+            return
         self.iterable = queryset._iterable_class
         self.model = queryset.model
         self.db = connection.alias
@@ -127,6 +150,8 @@ class _Compiled:
             raise ValueError(f"a prepared query cannot return {self.iterable.__name__} rows")
 
     def run(self, values: Mapping[str, Any], connection: Any) -> list[Any]:
+        if not self.sql:
+            return []
         params = [p.value(values, connection) if isinstance(p, Slot) else p for p in self.template]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
@@ -154,7 +179,9 @@ class PreparedQuery:
     for integer id lists, ``p.<name>`` for each field declared here), compiled once per
     shape and database connection."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[Any, Any]], **fields: Field[Any, Any]) -> None:
+    def __init__(
+        self, build: Callable[[Any], QuerySet[Any, Any]], **fields: Field[Any, Any] | ListOf
+    ) -> None:
         self.build = build
         self.fields = fields
         # Per thread and connection alias: a compiler holds its connection, and each
@@ -163,7 +190,11 @@ class PreparedQuery:
 
     def _compiled(self, values: Mapping[str, Any], using: str) -> _Compiled:
         connection = connections[using]
-        ids = {name: len(value) for name, value in values.items() if name not in self.fields}
+        ids = {
+            name: len(value)
+            for name, value in values.items()
+            if name not in self.fields or isinstance(self.fields[name], ListOf)
+        }
         unknown = set(self.fields) - set(values)
         if unknown:
             raise TypeError(f"prepared query needs {', '.join(sorted(unknown))}")
@@ -181,7 +212,5 @@ class PreparedQuery:
 
     def rows(self, *, using: str = "default", **values: Any) -> list[Any]:
         """The query's results with these values: an empty id list matches nothing,
-        as ``in_ids`` does, without a query."""
-        if any(name not in self.fields and not len(value) for name, value in values.items()):
-            return []
+        as ``in_ids`` does (a query that can then match nothing is not sent)."""
         return self._compiled(values, using).run(values, connections[using])

@@ -23,6 +23,11 @@ Definitions (also in each spec's description):
   onboarded (see ``register_newcomers``) who has not signed "I can support this" for
   this product counts at ``PRODOPS_ONBOARDING_CAPACITY`` (default 0.5) of an equal share
   of the team's capacity: capacity * (1 - (1 - f) * k / n) for k such members of n.
+
+Every query is a ``PreparedQuery`` (``core.prepared``): built and compiled once, then
+sent with new ids and dates, since re-evaluating one product cost more in building and
+compiling querysets than in the database. What varies (today, the staleness cutoff,
+the 28-day window) is computed here and passed as a value, never built into the query.
 """
 
 from __future__ import annotations
@@ -34,10 +39,23 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 
 from prodops.catalog.facts import products, teams
 from prodops.core.facts import FactContext, FactSpec, FactValues, fact_provider, register_placeholder
+from prodops.core.prepared import PreparedQuery
 from prodops.knowledge.models import (
     Document,
     SupportEstimate,
@@ -49,6 +67,18 @@ from prodops.knowledge.models import (
 
 # docs.<kind>.count accepts the known document kinds only (readiness refuses a typo).
 register_placeholder("kind", doc_kinds)
+
+# Documents per product and kind, and how many of them were reviewed on or after the
+# staleness cutoff.
+_DOCUMENTS = PreparedQuery(
+    lambda p: (
+        Document.objects.filter(product_id__in_ids=p.ids)
+        .order_by()
+        .values("product_id", "kind")
+        .annotate(n=Count("id"), fresh=Count("id", filter=Q(reviewed__isnull=False, reviewed__gte=p.cutoff)))
+    ),
+    cutoff=DateField(),
+)
 
 
 @fact_provider(
@@ -67,14 +97,7 @@ register_placeholder("kind", doc_kinds)
     ),
 )
 def document_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    cutoff = stale_before(now.date())
-    fresh = Q(reviewed__isnull=False, reviewed__gte=cutoff)
-    rows = (
-        Document.objects.filter(product_id__in_ids=product_ids)
-        .order_by()
-        .values("product_id", "kind")
-        .annotate(n=Count("id"), fresh=Count("id", filter=fresh))
-    )
+    rows = _DOCUMENTS.rows(ids=list(product_ids), cutoff=stale_before(now.date()))
     result: dict[int, dict[str, Any]] = {}
     for pid in product_ids:
         values: dict[str, Any] = {"docs.stale_count": 0}
@@ -107,6 +130,49 @@ def _newcomers(team_ids: Iterable[int]) -> dict[int, set[int]]:
         for team_id, people in source(ids).items():
             found[team_id] |= people
     return found
+
+
+def _support(p: Any) -> QuerySet[Any, Any]:
+    """What support facts read, in one query: the support estimates of the batch and of
+    every product of its run teams (``p.teams``), the held training sessions with their
+    attendees (a row per attendee, or one with no attendee for a session nobody
+    attended), and the sign-offs in force. Every column is an annotation, so the sides
+    of the UNION ALL line up as (kind, product, a, b, stage, hours). The estimates come
+    first because every column of theirs has a type: PostgreSQL types a UNION pair by
+    pair from the left, and two untyped NULLs first would make ``hours`` text."""
+    no_int, no_text, no_hours = (
+        Value(None, IntegerField()),
+        Value(None, CharField()),
+        Value(None, FloatField()),
+    )
+
+    def columns(rows: QuerySet[Any, Any], kind: str, **a_b_stage_hours: Any) -> QuerySet[Any, Any]:
+        return (
+            rows.order_by()
+            .annotate(k=Value(kind, CharField()), pid=F("product_id"), **a_b_stage_hours)
+            .values_list("k", "pid", "a", "b", "stage", "hours")
+        )
+
+    estimates = SupportEstimate.objects.filter(
+        Q(product_id__in_ids=p.ids) | Q(product__run_team_id__in_ids=p.teams)
+    )
+    sessions = TrainingSession.objects.filter(product_id__in_ids=p.ids, date__lte=p.today)
+    signoffs = SupportSignoff.objects.filter(product_id__in_ids=p.ids, withdrawn_at__isnull=True)
+    return columns(
+        estimates,
+        "e",
+        a=F("product__run_team_id"),
+        b=no_int,
+        stage=F("product__stage"),
+        hours=F("hours_per_week"),
+    ).union(
+        columns(sessions, "t", a=F("pk"), b=F("attendees"), stage=no_text, hours=no_hours),
+        columns(signoffs, "s", a=F("person_id"), b=no_int, stage=no_text, hours=no_hours),
+        all=True,
+    )
+
+
+_SUPPORT = PreparedQuery(_support, today=DateField())
 
 
 @fact_provider(
@@ -152,43 +218,26 @@ def support_facts(
     team_of: dict[int, int | None] = {pid: rows[pid].run_team_id for pid in product_ids if pid in rows}
     known = teams(context).by_id
 
-    # Held sessions and their attendees in one query (a row per attendee, or one with
-    # no attendee for a session nobody attended).
+    team_ids = {t for t in team_of.values() if t is not None}
     held: dict[int, set[int]] = defaultdict(set)
     attended: dict[int, set[int]] = defaultdict(set)
-    for pid, session, person_id in (
-        TrainingSession.objects.filter(product_id__in_ids=product_ids, date__lte=today)
-        .order_by()
-        .values_list("product_id", "pk", "attendees")
-    ):
-        held[pid].add(session)
-        if person_id is not None:
-            attended[pid].add(person_id)
-
     signed: dict[int, set[int]] = defaultdict(set)
-    for pid, person_id in (
-        SupportSignoff.objects.filter(product_id__in_ids=product_ids, withdrawn_at__isnull=True)
-        .order_by()
-        .values_list("product_id", "person_id")
-    ):
-        signed[pid].add(person_id)
-
-    # The batch's own estimates and the estimates of every (non-retired) product of
-    # their run teams, in one query.
-    team_ids = {t for t in team_of.values() if t is not None}
     own_load: dict[int, float] = {}
     team_load: dict[int, float] = defaultdict(float)
-    for pid, load_team, stage, hours in (
-        SupportEstimate.objects.filter(
-            Q(product_id__in_ids=product_ids) | Q(product__run_team_id__in=team_ids)
-        )
-        .order_by()
-        .values_list("product_id", "product__run_team_id", "product__stage", "hours_per_week")
+    for kind, pid, a, b, stage, hours in _SUPPORT.rows(
+        ids=list(product_ids), teams=sorted(team_ids), today=today
     ):
-        if pid in team_of:
-            own_load[pid] = hours
-        if load_team in team_ids and stage != "retire":
-            team_load[load_team] += hours
+        if kind == "e":  # a, the product's run team
+            if pid in team_of:
+                own_load[pid] = hours
+            if a in team_ids and stage != "retire":
+                team_load[a] += hours
+        elif kind == "t":  # a, a held session; b, an attendee or None
+            held[pid].add(a)
+            if b is not None:
+                attended[pid].add(b)
+        else:  # a, a person whose sign-off is in force
+            signed[pid].add(a)
 
     observed = _observed_hours(product_ids, now)
     # Newcomers matter only where a utilisation is computed: a team with a capacity
@@ -229,24 +278,32 @@ def support_facts(
 
 OBSERVED_WINDOW_DAYS = 28
 
-
-def _observed_hours(product_ids: Sequence[int], now: datetime) -> dict[int, float]:
-    """Ticket handle time in the last 28 days, as hours per week (sum / 60 / 4). The
-    events app's model is looked up by name: this app does not import it."""
-    try:
-        ticket = apps.get_model("events", "Ticket")
-    except LookupError:
-        return {}
-    rows = (
-        ticket.objects.filter(
-            product_id__in_ids=product_ids,
-            opened_at__gt=now - timedelta(days=OBSERVED_WINDOW_DAYS),
-            opened_at__lte=now,
+# Ticket handle minutes per product opened in (since, now]. The events app's model is
+# looked up by name (this app does not import it), when the query is first built.
+_OBSERVED = PreparedQuery(
+    lambda p: (
+        apps.get_model("events", "Ticket")
+        .objects.filter(
+            product_id__in_ids=p.ids,
+            opened_at__gt=p.since,
+            opened_at__lte=p.now,
             handle_minutes__isnull=False,
         )
         .order_by()
         .values("product_id")
         .annotate(minutes=Sum("handle_minutes"))
-    )
+    ),
+    since=DateTimeField(),
+    now=DateTimeField(),
+)
+
+
+def _observed_hours(product_ids: Sequence[int], now: datetime) -> dict[int, float]:
+    """Ticket handle time in the last 28 days, as hours per week (sum / 60 / 4); nothing
+    without the events app."""
+    if not apps.is_installed("prodops.events"):
+        return {}
+    since = now - timedelta(days=OBSERVED_WINDOW_DAYS)
+    rows = _OBSERVED.rows(ids=list(product_ids), since=since, now=now)
     weeks = OBSERVED_WINDOW_DAYS / 7
     return {row["product_id"]: round(row["minutes"] / 60 / weeks, 2) for row in rows}
