@@ -37,7 +37,11 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 def _origin() -> str:
     """The fact provider (the function ``core.facts.compute`` called) or, outside the
     providers, the innermost ProdOps function that sent the query."""
-    frames = [f for f in traceback.extract_stack() if f.filename.startswith(SRC)]
+    frames = [
+        f
+        for f in traceback.extract_stack()
+        if f.filename.startswith(SRC) and not f.filename.endswith("core/prepared.py")
+    ]
     for i, frame in enumerate(frames):
         if frame.filename.endswith("core/facts.py") and frame.name in {"compute", "compute_for"}:
             later = [f for f in frames[i + 1 :] if not f.filename.endswith("core/facts.py")]
