@@ -355,6 +355,10 @@ def test_batches_of_2_and_40_give_each_product_what_it_gets_alone(shop, make_pro
                 assert got[pid] == alone[pid], pid
     user_events = services.outcomes(products[1], AS_OF)
     assert user_events["source"] == "user events" and user_events["dau"] == 2
+    # Five days earlier only W (at d-33, d-40) was active in the 30 days: the SQL of the
+    # user counts is kept per day, never reused for another.
+    earlier = services.outcomes(products[1], AS_OF - timedelta(days=5))
+    assert (earlier["dau"], earlier["wau"], earlier["mau"]) == (0, 0, 1)
     totals = services.outcomes(products[2], AS_OF)
     assert totals["source"] == "active_users totals" and totals["dau"] is None
     assert services.outcomes(products[5], AS_OF)["dau"] == 14
