@@ -106,7 +106,7 @@ def test_a_batch_of_40_of_2_and_each_alone_give_the_counted_values(make_product)
         assert _both([pid], now) == {pid: expected[pid]}
 
 
-def test_an_empty_batch_reads_nothing(make_product):
+def test_an_empty_batch_reads_nothing(db):
     with CaptureQueriesContext(connection) as queries:
         assert open_work([], timezone.now()) == {}
         assert operating_load([], timezone.now()) == {}

@@ -18,6 +18,19 @@ from typing import Any
 from prodops.alignment import kendall
 from prodops.alignment.models import ITEMS, Round
 from prodops.core.facts import FactSpec, FactValues, fact_provider
+from prodops.core.prepared import PreparedQuery
+
+# Every round of the batch with its answers (LEFT JOIN), in one query built and compiled
+# once (core.prepared): re-evaluating one product only re-sends its SQL.
+_ANSWERS = PreparedQuery(
+    lambda p: (
+        Round.objects.filter(product_id__in_ids=p.ids)
+        .order_by()
+        .values_list(
+            "product_id", "number", "responses__function", "responses__ranking", "responses__current"
+        )
+    )
+)
 
 
 @fact_provider(
@@ -44,16 +57,10 @@ from prodops.core.facts import FactSpec, FactValues, fact_provider
     ),
 )
 def alignment_facts(product_ids: Sequence[int], now: datetime) -> FactValues:
-    # One query: every round of the batch with its answers (LEFT JOIN), latest kept.
+    # The latest round of each product is kept.
     latest: dict[int, int] = {}
     rows: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for pid, number, function, ranking, current in (
-        Round.objects.filter(product_id__in_ids=product_ids)
-        .order_by()
-        .values_list(
-            "product_id", "number", "responses__function", "responses__ranking", "responses__current"
-        )
-    ):
+    for pid, number, function, ranking, current in _ANSWERS.rows(ids=list(product_ids)):
         latest[pid] = max(latest.get(pid, 0), number)
         if current:
             rows[(pid, number)].append((function, ranking))
