@@ -16,12 +16,12 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Sum
+from django.db.models import Avg, Count, DateField, DateTimeField, IntegerField, Max, Sum
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -30,6 +30,7 @@ from prodops.audit.services import record
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, NotFound, Refused
+from prodops.core.prepared import PreparedQuery
 from prodops.core.signals import notify_facts_changed
 from prodops.core.validation import sane_time
 from prodops.events.models import Defect, Incident, Page, Ticket, Usage
@@ -423,9 +424,14 @@ def _sign(*, actor: Actor, decision: Decision, override: bool, now: datetime) ->
         notify_facts_changed([product.pk])
 
 
-def decision_out(decision: Decision | None) -> dict[str, Any] | None:
+def decision_out(
+    decision: Decision | None, signatures: Iterable[DecisionSignature] | None = None
+) -> dict[str, Any] | None:
+    """The decision as JSON, with ``signatures`` when they were read already (in their
+    order: ``at``, ``id``), else its own."""
     if decision is None:
         return None
+    signed = decision.signatures.all() if signatures is None else signatures
     return {
         "id": decision.pk,
         "outcome": decision.outcome,
@@ -435,8 +441,7 @@ def decision_out(decision: Decision | None) -> dict[str, Any] | None:
         "proposed_at": decision.proposed_at.isoformat(),
         "signed_at": decision.signed_at.isoformat() if decision.signed_at else None,
         "signatures": [
-            {"role": s.role, "by": s.actor, "override": s.override, "at": s.at.isoformat()}
-            for s in decision.signatures.all()
+            {"role": s.role, "by": s.actor, "override": s.override, "at": s.at.isoformat()} for s in signed
         ],
     }
 
@@ -485,11 +490,13 @@ class _Totals:
 
 @dataclass
 class _Bundle:
-    product: Product
+    product_id: int
+    slug: str
     plan: PilotSpec
     totals: dict[tuple[str, str], _Totals] = field(default_factory=dict)
     exposed: dict[str, int] = field(default_factory=dict)
     decision: Decision | None = None
+    signatures: list[DecisionSignature] = field(default_factory=list)
     feedback: tuple[float | None, int] = (None, 0)
 
 
@@ -558,7 +565,7 @@ def _status(bundle: _Bundle, now: datetime) -> dict[str, Any]:
     criteria = [_judge(c, bundle, controls) for c in plan.criteria]
     mean, n_feedback = bundle.feedback
     return {
-        "product": bundle.product.slug,
+        "product": bundle.slug,
         "start": plan.start.isoformat(),
         "min_days": plan.min_days,
         "days_run": _days_run(plan, bundle.decision, timezone.localdate(now)),
@@ -574,50 +581,20 @@ def _status(bundle: _Bundle, now: datetime) -> dict[str, Any]:
         ],
         "criteria": criteria,
         "feedback": {"count": n_feedback, "mean_rating": mean},
-        "decision": decision_out(bundle.decision),
+        "decision": decision_out(bundle.decision, bundle.signatures),
     }
 
 
-def _event_totals(bundles: Sequence[_Bundle], now: datetime) -> None:
-    """events.* metrics: counts since the pilot's start over user-days of usage."""
-    models: dict[str, tuple[Any, str]] = {
-        "events.incidents": (Incident, "opened_at"),
-        "events.defects": (Defect, "found_at"),
-        "events.tickets": (Ticket, "opened_at"),
-        "events.pages": (Page, "triggered_at"),
-    }
-    for bundle in bundles:
-        used = {c.metric for c in bundle.plan.criteria if c.metric in EVENT_METRICS}
-        if not used:
-            continue
-        start = timezone.make_aware(
-            datetime.combine(bundle.plan.start, time()), timezone.get_current_timezone()
-        )
-        user_days = (
-            Usage.objects.filter(
-                product=bundle.product, date__gte=bundle.plan.start, date__lte=now.date()
-            ).aggregate(s=Sum("active_users"))["s"]
-            or 0
-        )
-        for metric in used:
-            model, at = models[metric]
-            n = model.objects.filter(
-                product=bundle.product, **{f"{at}__gte": start, f"{at}__lte": now}
-            ).count()
-            if user_days > 0:
-                bundle.totals[(metric, "")] = _Totals(count=n, exposure=float(user_days), rates=1)
-
-
-def _bundles(product_ids: Sequence[int], now: datetime) -> list[_Bundle]:
-    pilots = Pilot.objects.filter(product_id__in_ids=list(product_ids)).select_related("product")
-    bundles = {
-        p.product_id: _Bundle(product=p.product, plan=PilotSpec.model_validate(p.plan)) for p in pilots
-    }
-    if not bundles:
-        return []
-    ids = list(bundles)
-    rows = (
-        Observation.objects.filter(product_id__in_ids=ids, observed_at__lte=now)
+# The queries of ``statuses``, each built and compiled once (core.prepared): judging one
+# product's pilot re-sends their SQL with its id and times.
+_PILOTS = PreparedQuery(
+    lambda p: Pilot.objects.filter(product_id__in_ids=p.ids).values_list(
+        "product_id", "product__slug", "plan"
+    )
+)
+_OBSERVED = PreparedQuery(
+    lambda p: (
+        Observation.objects.filter(product_id__in_ids=p.ids, observed_at__lte=p.now)
         .values("product_id", "metric", "cohort")
         .annotate(
             s=Sum("successes"),
@@ -628,8 +605,91 @@ def _bundles(product_ids: Sequence[int], now: datetime) -> list[_Bundle]:
             nr=Count("count"),
             u=Max("users"),
         )
+    ),
+    now=DateTimeField(),
+)
+# Every decision not superseded, newest first per product (the first one counts).
+_DECISIONS = PreparedQuery(
+    lambda p: (
+        Decision.objects.filter(product_id__in_ids=p.ids)
+        .exclude(status=Decision.Status.SUPERSEDED)
+        .order_by("product_id", "-proposed_at", "-id")
     )
-    for row in rows:
+)
+_SIGNATURES = PreparedQuery(lambda p: DecisionSignature.objects.filter(decision_id__in_ids=p.ids))
+_FEEDBACK = PreparedQuery(
+    lambda p: (
+        Feedback.objects.filter(product_id__in_ids=p.ids)
+        .values("product_id")
+        .annotate(m=Avg("rating"), n=Count("id"))
+    )
+)
+# events.* metrics: the product's user-days of usage, and its events of each kind, since
+# the pilot's start (one row, or none when there is nothing to sum or count).
+_USER_DAYS = PreparedQuery(
+    lambda p: (
+        Usage.objects.filter(product_id=p.product, date__gte=p.start, date__lte=p.today)
+        .order_by()
+        .values("product_id")
+        .annotate(s=Sum("active_users"))
+        .values_list("s", flat=True)
+    ),
+    product=IntegerField(),
+    start=DateField(),
+    today=DateField(),
+)
+
+
+def _events_since(model: Any, at: str) -> PreparedQuery:
+    return PreparedQuery(
+        lambda p: (
+            model.objects.filter(product_id=p.product, **{f"{at}__gte": p.start, f"{at}__lte": p.now})
+            .order_by()
+            .values("product_id")
+            .annotate(n=Count("id"))
+            .values_list("n", flat=True)
+        ),
+        product=IntegerField(),
+        start=DateTimeField(),
+        now=DateTimeField(),
+    )
+
+
+_EVENTS_SINCE = {
+    "events.incidents": _events_since(Incident, "opened_at"),
+    "events.defects": _events_since(Defect, "found_at"),
+    "events.tickets": _events_since(Ticket, "opened_at"),
+    "events.pages": _events_since(Page, "triggered_at"),
+}
+
+
+def _event_totals(bundles: Sequence[_Bundle], now: datetime) -> None:
+    """events.* metrics: counts since the pilot's start over user-days of usage."""
+    for bundle in bundles:
+        used = {c.metric for c in bundle.plan.criteria if c.metric in EVENT_METRICS}
+        if not used:
+            continue
+        start = timezone.make_aware(
+            datetime.combine(bundle.plan.start, time()), timezone.get_current_timezone()
+        )
+        summed = _USER_DAYS.rows(product=bundle.product_id, start=bundle.plan.start, today=now.date())
+        user_days = (summed[0] if summed else None) or 0
+        for metric in used:
+            counted = _EVENTS_SINCE[metric].rows(product=bundle.product_id, start=start, now=now)
+            n = counted[0] if counted else 0
+            if user_days > 0:
+                bundle.totals[(metric, "")] = _Totals(count=n, exposure=float(user_days), rates=1)
+
+
+def _bundles(product_ids: Sequence[int], now: datetime) -> list[_Bundle]:
+    bundles = {
+        pid: _Bundle(product_id=pid, slug=slug, plan=PilotSpec.model_validate(plan))
+        for pid, slug, plan in _PILOTS.rows(ids=list(product_ids))
+    }
+    if not bundles:
+        return []
+    ids = list(bundles)
+    for row in _OBSERVED.rows(ids=ids, now=now):
         bundle = bundles[row["product_id"]]
         bundle.totals[(row["metric"], row["cohort"])] = _Totals(
             successes=int(row["s"] or 0),
@@ -641,22 +701,14 @@ def _bundles(product_ids: Sequence[int], now: datetime) -> list[_Bundle]:
         )
         if row["u"] is not None and row["cohort"]:
             bundle.exposed[row["cohort"]] = max(bundle.exposed.get(row["cohort"], 0), int(row["u"]))
-    decisions = (
-        Decision.objects.filter(product_id__in_ids=ids)
-        .exclude(status=Decision.Status.SUPERSEDED)
-        .order_by("product_id", "-proposed_at", "-id")
-        .prefetch_related("signatures")
-    )
-    for decision in decisions:
+    for decision in _DECISIONS.rows(ids=ids):
         bundle = bundles[decision.product_id]
         if bundle.decision is None:
             bundle.decision = decision
-    feedback = (
-        Feedback.objects.filter(product_id__in_ids=ids)
-        .values("product_id")
-        .annotate(m=Avg("rating"), n=Count("id"))
-    )
-    for row in feedback:
+    latest = {b.decision.pk: b for b in bundles.values() if b.decision is not None}
+    for signature in _SIGNATURES.rows(ids=list(latest)):
+        latest[signature.decision_id].signatures.append(signature)
+    for row in _FEEDBACK.rows(ids=ids):
         bundles[row["product_id"]].feedback = (float(row["m"]), row["n"])
     _event_totals(list(bundles.values()), now)
     return list(bundles.values())
@@ -664,7 +716,7 @@ def _bundles(product_ids: Sequence[int], now: datetime) -> list[_Bundle]:
 
 def statuses(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
     """The pilot status of every product that has a plan, with a fixed number of queries."""
-    return {b.product.pk: _status(b, now) for b in _bundles(product_ids, now)}
+    return {b.product_id: _status(b, now) for b in _bundles(product_ids, now)}
 
 
 def status_of(product: Product, *, now: datetime | None = None) -> dict[str, Any]:
