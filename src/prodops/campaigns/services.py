@@ -27,6 +27,7 @@ from prodops.campaigns.models import Campaign, Reminder, Snapshot
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput, NotFound
+from prodops.core.prepared import PreparedQuery
 from prodops.core.signals import notify_facts_changed
 from prodops.notifications.services import notify
 from prodops.readiness import rules
@@ -159,7 +160,8 @@ def _reevaluate(campaign: Campaign) -> None:
 
 
 def selected_products(campaign: Campaign) -> list[Product]:
-    """The products the campaign covers (every field given must match; retired ones are out)."""
+    """The products the campaign covers (every field given must match; retired ones are out).
+    Tiers and stages are also filtered in the query, to read fewer rows."""
     sel = campaign.selection or {}
     qs = Product.objects.exclude(stage="retire").select_related(
         "build_lead", "run_lead", "build_team", "run_team"
@@ -168,18 +170,36 @@ def selected_products(campaign: Campaign) -> list[Product]:
         qs = qs.filter(tier__in=sel["tiers"])
     if sel.get("stages"):
         qs = qs.filter(stage__in=sel["stages"])
-    products = list(qs.order_by("slug"))
-    if sel.get("teams"):
-        teams = set(sel["teams"])
-        products = [
-            p
-            for p in products
-            if (p.build_team and p.build_team.slug in teams) or (p.run_team and p.run_team.slug in teams)
-        ]
-    if sel.get("tags"):
-        tags = set(sel["tags"])
-        products = [p for p in products if tags & set(p.tags or [])]
-    return products
+    return [
+        p
+        for p in qs.order_by("slug")
+        if _selects(
+            sel,
+            teams=(p.build_team.slug if p.build_team else None, p.run_team.slug if p.run_team else None),
+            tags=p.tags,
+            tier=p.tier,
+            stage=p.stage,
+        )
+    ]
+
+
+def _selects(
+    sel: Mapping[str, Any],
+    *,
+    teams: tuple[str | None, str | None],
+    tags: list[str] | None,
+    tier: int,
+    stage: str,
+) -> bool:
+    """Whether a product (not retired) with this tier, stage, build and run team slugs
+    and tags is in the selection (every field the selection gives must match)."""
+    if sel.get("tiers") and tier not in sel["tiers"]:
+        return False
+    if sel.get("stages") and stage not in sel["stages"]:
+        return False
+    if sel.get("teams") and not any(t is not None and t in sel["teams"] for t in teams):
+        return False
+    return not sel.get("tags") or bool(set(sel["tags"]) & set(tags or []))
 
 
 def _compiled(campaign: Campaign) -> rules.CompiledStandard:
@@ -208,9 +228,11 @@ class ProductStatus:
 
 
 def enforce_dates(campaign: Campaign) -> dict[str, date]:
-    return {
-        c["id"]: date.fromisoformat(c["enforce_from"]) for c in campaign.criteria if c.get("enforce_from")
-    }
+    return _enforce_dates(campaign.criteria)
+
+
+def _enforce_dates(criteria: Sequence[Mapping[str, Any]]) -> dict[str, date]:
+    return {c["id"]: date.fromisoformat(c["enforce_from"]) for c in criteria if c.get("enforce_from")}
 
 
 def status(campaign: Campaign, *, now: datetime | None = None) -> list[ProductStatus]:
@@ -258,20 +280,43 @@ def burnup_chart(campaign: Campaign) -> str:
     return burnup_svg(burnup(campaign), start=campaign.start, target=campaign.target, title=campaign.name)
 
 
+# What severity_source reads on every re-evaluation, built and compiled once (core.prepared):
+# the active campaigns' criteria and selections (the order does not matter: blocking wins),
+# then, only if one of them enforces a criterion, what the selection looks at of the
+# batch's products (retired ones are never selected).
+_ACTIVE_CAMPAIGNS = PreparedQuery(
+    lambda p: (
+        Campaign.objects.filter(status=Campaign.Status.ACTIVE).order_by().values_list("criteria", "selection")
+    )
+)
+_SELECTABLE = PreparedQuery(
+    lambda p: (
+        Product.objects.filter(pk__in_ids=p.ids)
+        .exclude(stage="retire")
+        .order_by()
+        .values_list("id", "tier", "stage", "build_team__slug", "run_team__slug", "tags")
+    )
+)
+
+
 def severity_source(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, str]]:
     """For the readiness gates: each active campaign's criteria with ``enforce_from``,
     advisory for its selected products before that day, blocking from it on."""
     today = timezone.localtime(now).date()
-    wanted = set(product_ids)
     out: dict[int, dict[str, str]] = {}
-    for campaign in Campaign.objects.filter(status=Campaign.Status.ACTIVE):
-        enforce = enforce_dates(campaign)
-        if not enforce:
-            continue
-        for product in selected_products(campaign):
-            if product.pk not in wanted:
+    enforcing = [
+        (enforce, selection or {})
+        for criteria, selection in _ACTIVE_CAMPAIGNS.rows()
+        if (enforce := _enforce_dates(criteria))
+    ]
+    if not enforcing:
+        return out
+    products = _SELECTABLE.rows(ids=list(product_ids))
+    for enforce, sel in enforcing:
+        for pid, tier, stage, build_team, run_team, tags in products:
+            if not _selects(sel, teams=(build_team, run_team), tags=tags, tier=tier, stage=stage):
                 continue
-            per = out.setdefault(product.pk, {})
+            per = out.setdefault(pid, {})
             for cid, day in enforce.items():
                 # Blocking wins when two campaigns disagree about the same criterion.
                 if per.get(cid) != "blocking":
