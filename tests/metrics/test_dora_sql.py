@@ -118,3 +118,24 @@ def test_which_path_runs_on_which_database(portfolio):
         blamed = portfolio[2]
         pure = sql.products_needing_pure([p.id for p in portfolio], start=END - timedelta(days=30), end=END)
         assert pure == {blamed.id}
+
+
+@pytest.mark.django_db
+def test_each_product_alone_agrees_with_the_batch_in_two_statements(portfolio):
+    """Re-evaluating one product: PostgreSQL gets the planner settings with the
+    root-cause check, then the counts (a product left to the pure module has its events
+    read instead)."""
+    from django.test.utils import CaptureQueriesContext
+
+    ids = sorted(Product.objects.values_list("id", flat=True))
+    reference = services.dora_for_products(product_ids=ids, end=END, window_days=30, pure=True)
+    for pid in ids:
+        with CaptureQueriesContext(connection) as queries:
+            alone = services.dora_for_products(product_ids=[pid], end=END, window_days=30)
+        assert alone == {pid: reference[pid]}
+        if connection.vendor == "postgresql":
+            sent = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+            assert "set_config" in sent[0] and "events_incident" in sent[0]
+            if pid != portfolio[2].id:
+                assert len(sent) == 2, sent
+    assert services.dora_for_products(product_ids=[], end=END, window_days=30) == {}

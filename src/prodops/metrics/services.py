@@ -203,6 +203,8 @@ def dora_for_products(
 
     On PostgreSQL the default linkage is counted in the database (``prodops.metrics.sql``);
     ``pure=True`` forces the reference path that reads the events into Python."""
+    if product_ids is not None and not product_ids:
+        return {}  # the pure path's in_ids filters would raise EmptyResultSet
     start = end - timedelta(days=window_days)
     since = start - timedelta(days=window_days)
     if linkage == "default" and sql.supported() and not pure:
@@ -245,20 +247,13 @@ def _default_in_database(
             sql.products_with_events(None, start=start, end=end, since=since, environment=environment)
         )
     )
-    pure_ids = sql.products_needing_pure(ids, start=start, end=end)
+    pure_ids, counts = sql.default_linkage(ids, start=start, end=end, since=since, environment=environment)
     results = (
         dora_for_products(
             product_ids=sorted(pure_ids), end=end, window_days=(end - start).days, bands=bands, pure=True
         )
         if pure_ids
         else {}
-    )
-    counts = sql.default_counts(
-        [pid for pid in ids if pid not in pure_ids],
-        start=start,
-        end=end,
-        since=since,
-        environment=environment,
     )
     window = dora.Window(start, end)
     empty = dora.DefaultCounts(0, 0, 0, 0, None, 0, None, 0, 0)

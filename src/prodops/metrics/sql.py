@@ -13,6 +13,10 @@ per product crosses the wire:
 * medians are ``percentile_cont(0.5)``, which is the same interpolated median as
   ``statistics.median``.
 
+``default_linkage`` sends two statements for a batch, which matters when one product is
+re-evaluated: the planner settings together with the root-cause check, then the
+deployment counts and the lead times together.
+
 A product whose window has an incident naming a root-cause SHA is left to the pure
 module: linking an incident to the deployment that shipped its change (and matching
 short SHAs as prefixes) is rare, subtle, and cheap per product. SQLite always uses the
@@ -48,14 +52,46 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def products_needing_pure(product_ids: Sequence[int] | None, *, start: datetime, end: datetime) -> set[int]:
-    """Products with an incident in the window that names a root-cause SHA."""
+# Sorting a million rows: in memory, not in temporary files; and no JIT, whose compilation
+# of these plans costs more than it saves (set_config(..., true) is SET LOCAL: it lasts
+# until the end of the transaction, so it must be sent before the statements it is for).
+_SETTINGS = "set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"
+
+
+def _needing_pure(
+    product_ids: Sequence[int] | None, *, start: datetime, end: datetime
+) -> tuple[str, list[Any]]:
     ids_sql, ids = _ids_clause("", product_ids)
     sql = (
         "SELECT DISTINCT product_id FROM events_incident "
         "WHERE opened_at > %s AND opened_at <= %s AND root_cause_sha <> ''" + ids_sql
     )
-    return {row[0] for row in _fetch(sql, [start, end, *ids])}
+    return sql, [start, end, *ids]
+
+
+def products_needing_pure(product_ids: Sequence[int] | None, *, start: datetime, end: datetime) -> set[int]:
+    """Products with an incident in the window that names a root-cause SHA."""
+    return {row[0] for row in _fetch(*_needing_pure(product_ids, start=start, end=end))}
+
+
+def default_linkage(
+    product_ids: Sequence[int], *, start: datetime, end: datetime, since: datetime, environment: str
+) -> tuple[set[int], dict[int, dora.DefaultCounts]]:
+    """The products needing the pure module (``products_needing_pure``), and the
+    ``dora.DefaultCounts`` of the others (``_counts_sql``), in two statements: the
+    root-cause check goes with the planner settings, and the counts of the others
+    follow (not sent when there are none)."""
+    check_sql, check_params = _needing_pure(product_ids, start=start, end=end)
+    # No savepoint: SET LOCAL lasts until the end of the transaction whether a savepoint
+    # is released or not, and re-evaluating one product pays for each statement.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_SETTINGS}, ARRAY({check_sql})", check_params)
+        pure = set(cursor.fetchone()[2])
+        others = [pid for pid in product_ids if pid not in pure]
+        if not others:
+            return pure, {}
+        cursor.execute(*_counts_sql(others, start=start, end=end, since=since, environment=environment))
+        return pure, _counts(cursor.fetchall())
 
 
 def products_with_events(
@@ -80,18 +116,15 @@ def products_with_events(
     }
 
 
-def default_counts(
-    product_ids: Sequence[int] | None,
-    *,
-    start: datetime,
-    end: datetime,
-    since: datetime,
-    environment: str = "production",
-) -> dict[int, dora.DefaultCounts]:
-    """``dora.DefaultCounts`` per product with production deployments or attributed
-    changes in (start, end]. Deployments are read in the window only and changes back
-    to ``since`` (after each product's last successful deployment before the window),
-    exactly as ``services.load_default_history`` reads them for the pure module."""
+def _counts_sql(
+    product_ids: Sequence[int] | None, *, start: datetime, end: datetime, since: datetime, environment: str
+) -> tuple[str, list[Any]]:
+    """One statement giving the ``dora.DefaultCounts`` of each product with production
+    deployments or attributed changes in (start, end]: the deployment counts and
+    recovery times (``rec``) and the lead times (``lead``), a product being on either
+    side or both. Deployments are read in the window only and changes back to ``since``
+    (after each product's last successful deployment before the window), exactly as
+    ``services.load_default_history`` reads them for the pure module."""
     ids_sql, ids = _ids_clause("", product_ids)
     deployments_sql = (
         "SELECT product_id, deployed_at, status, rework FROM events_deployment "
@@ -166,26 +199,33 @@ def default_counts(
     # Per product, one range scan of the (product, committed_at) index from its cut: a
     # join with the cut as a filter made PostgreSQL read every change of the product.
     lead_params = [environment, since, start, *ids, since, *ids, end, *deploy_params]
-    # No savepoint: SET LOCAL lasts until the end of the transaction whether a savepoint
-    # is released or not, and re-evaluating one product pays for each statement.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # Sorting a million rows: in memory, not in temporary files; and no JIT, whose
-        # compilation of these plans costs more than it saves (both settings in one
-        # statement: set_config(..., true) is SET LOCAL).
-        cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
-        deploys = {row[0]: row[1:] for row in _fetch(recovery_sql, deploy_params)}
-        leads = {row[0]: row[1:] for row in _fetch(lead_sql, lead_params)}
+    sql = f"""
+        WITH rec (product_id, total, successes, failed, rework, recovery, restored) AS ({recovery_sql}),
+        lead (product_id, median, changes) AS ({lead_sql})
+        SELECT COALESCE(rec.product_id, lead.product_id), rec.total, rec.successes, rec.failed, rec.rework,
+               rec.recovery, rec.restored, lead.median, lead.changes
+        FROM rec FULL JOIN lead ON lead.product_id = rec.product_id
+    """
+    return sql, [*deploy_params, *lead_params]
+
+
+_NO_DEPLOYMENTS = (0, 0, 0, 0, None, 0)
+
+
+def _counts(rows: Sequence[tuple[Any, ...]]) -> dict[int, dora.DefaultCounts]:
     counts: dict[int, dora.DefaultCounts] = {}
-    for pid in set(deploys) | set(leads):
-        total, successes, failed, rework, recovery, restored = deploys.get(pid, (0, 0, 0, 0, None, 0))
-        lead, lead_changes = leads.get(pid, (None, 0))
+    for pid, *deploys, lead, lead_changes in rows:
+        # A product with changes and no production deployment in the window has no rec row.
+        total, successes, failed, rework, recovery, restored = (
+            deploys if deploys[0] is not None else _NO_DEPLOYMENTS
+        )
         counts[pid] = dora.DefaultCounts(
             deployments=total,
             successes=successes,
             failed=failed,
             rework=rework,
             lead_median_hours=lead,
-            lead_changes=lead_changes,
+            lead_changes=lead_changes or 0,
             recovery_median_hours=recovery,
             restored=restored,
             unrestored=failed - restored,
