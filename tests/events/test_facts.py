@@ -1,6 +1,6 @@
 """The events fact providers (``open_work``, ``operating_load``) give each product the
 same values in a batch as alone, at the window's edges too (``opened_at <= now``,
-``since < at <= now``), and an empty batch reads nothing. The expected values are
+``since < at <= now``), share one query in a batch, and an empty batch reads nothing. The expected values are
 counted here in Python from the rows created, not read from the providers."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from prodops.core.facts import FactContext
 from prodops.events.facts import LOAD_DAYS, SEVERITIES, SHIFT_HOURS, open_work, operating_load
 from prodops.events.models import Defect, Incident, Page, Ticket
 
@@ -104,6 +105,16 @@ def test_a_batch_of_40_of_2_and_each_alone_give_the_counted_values(make_product)
     assert _both(ids[:2], now) == {pid: expected[pid] for pid in ids[:2]}
     for pid in ids:
         assert _both([pid], now) == {pid: expected[pid]}
+
+
+def test_both_providers_of_a_batch_share_one_query(make_product):
+    ids, now, expected = _portfolio(make_product, 3)
+    context = FactContext(ids, now)
+    with CaptureQueriesContext(connection) as queries:
+        work, load = open_work(ids, now, context), operating_load(ids, now, context)
+    assert {pid: {**work[pid], **load[pid]} for pid in ids} == expected
+    # The events' counts once, and the product rows (for the paging integrations).
+    assert len(queries) == 2, [q["sql"] for q in queries]
 
 
 def test_an_empty_batch_reads_nothing(db):

@@ -20,9 +20,15 @@ LOAD_DAYS = 28
 SHIFT_HOURS = 12  # Google SRE: "more than two events per 12-hour on-call shift" is too many
 
 
-def _open_work(p: Any) -> Any:
-    """Open incidents and defects by severity in one query (every column an annotation,
-    so both sides of the UNION have them in the same order; the severities are text)."""
+EVENT_COUNTS = "events.counts"
+
+
+def _event_counts(p: Any) -> Any:
+    """Both providers' counts in one query, a UNION ALL (every column an annotation, so
+    each part has them in the same order; severities are text, empty for the load):
+    open incidents and defects by severity (``i``, ``d``), and each product's tickets
+    and pages with their number in the load window (``t``, ``p``; the rows say the
+    product has any)."""
     open_incidents = (
         Incident.objects.filter(product_id__in_ids=p.ids, resolved_at__isnull=True, opened_at__lte=p.now)
         .order_by()
@@ -32,18 +38,44 @@ def _open_work(p: Any) -> Any:
         )
         .values_list("k", "pid", "sev", "n")
     )
-    defect_rows = (
+    open_defects = (
         Defect.objects.filter(product_id__in_ids=p.ids, fixed_at__isnull=True, found_at__lte=p.now)
         .order_by()
         .values("product_id", "severity")
         .annotate(k=Value("d", CharField()), pid=F("product_id"), sev=F("severity"), n=Count("id"))
         .values_list("k", "pid", "sev", "n")
     )
-    return open_incidents.union(defect_rows, all=True)
+
+    def load(model: Any, kind: str, at: str) -> Any:
+        return (
+            model.objects.filter(product_id__in_ids=p.ids)
+            .order_by()
+            .values("product_id")
+            .annotate(
+                k=Value(kind, CharField()),
+                pid=F("product_id"),
+                sev=Value("", CharField()),
+                n=Count("id", filter=Q(**{f"{at}__gt": p.since, f"{at}__lte": p.now})),
+            )
+            .values_list("k", "pid", "sev", "n")
+        )
+
+    return open_incidents.union(
+        open_defects, load(Ticket, "t", "opened_at"), load(Page, "p", "triggered_at"), all=True
+    )
 
 
 # Built and compiled once (core.prepared): re-evaluating one product only re-sends its SQL.
-_OPEN_WORK = PreparedQuery(_open_work, now=DateTimeField())
+_EVENT_COUNTS = PreparedQuery(_event_counts, now=DateTimeField(), since=DateTimeField())
+
+
+def event_counts(context: FactContext) -> list[tuple[str, int, str, int]]:
+    """The batch's event counts (``_event_counts``), read once for both providers."""
+    now = context.now
+    return context.shared(
+        EVENT_COUNTS,
+        lambda: _EVENT_COUNTS.rows(ids=context.product_ids, now=now, since=now - timedelta(days=LOAD_DAYS)),
+    )
 
 
 @fact_provider(
@@ -59,13 +91,16 @@ _OPEN_WORK = PreparedQuery(_open_work, now=DateTimeField())
     FactSpec("defects.open_critical", "int", "defects", "Unfixed critical defects."),
     FactSpec("defects.open_high", "int", "defects", "Unfixed high-severity defects."),
 )
-def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
+def open_work(
+    product_ids: Sequence[int], now: datetime, context: FactContext | None = None
+) -> dict[int, dict[str, Any]]:
+    context = context or FactContext(product_ids, now)
     incidents: dict[int, dict[int, int]] = defaultdict(dict)
     defects: dict[int, dict[str, int]] = defaultdict(dict)
-    for kind, pid, severity, n in _OPEN_WORK.rows(ids=list(product_ids), now=now):
+    for kind, pid, severity, n in event_counts(context):
         if kind == "i":
             incidents[pid][int(severity)] = n
-        else:
+        elif kind == "d":
             defects[pid][severity] = n
     result: dict[int, dict[str, Any]] = {}
     for pid in product_ids:
@@ -80,29 +115,6 @@ def open_work(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, 
             "defects.open_high": open_defects["high"],
         }
     return result
-
-
-def _counted(p: Any, model: Any, kind: str, at: str) -> Any:
-    """Per product: its rows ever, and those in the load window (one index scan)."""
-    return (
-        model.objects.filter(product_id__in_ids=p.ids)
-        .order_by()
-        .values("product_id")
-        .annotate(
-            k=Value(kind, CharField()),
-            pid=F("product_id"),
-            recent=Count("id", filter=Q(**{f"{at}__gt": p.since, f"{at}__lte": p.now})),
-        )
-        .values_list("k", "pid", "recent")
-    )
-
-
-# Tickets and pages in one query, built and compiled once (core.prepared).
-_LOAD = PreparedQuery(
-    lambda p: _counted(p, Ticket, "t", "opened_at").union(_counted(p, Page, "p", "triggered_at"), all=True),
-    since=DateTimeField(),
-    now=DateTimeField(),
-)
 
 
 @fact_provider(
@@ -124,16 +136,15 @@ def operating_load(
     product_ids: Sequence[int], now: datetime, context: FactContext | None = None
 ) -> dict[int, dict[str, Any]]:
     context = context or FactContext(product_ids, now)
-    since = now - timedelta(days=LOAD_DAYS)
     recent_tickets: dict[int, int] = {}
     any_tickets: set[int] = set()
     recent_pages: dict[int, int] = {}
     paged: set[int] = set()
-    for kind, pid, recent in _LOAD.rows(ids=list(product_ids), since=since, now=now):
+    for kind, pid, _, recent in event_counts(context):
         if kind == "t":
             any_tickets.add(pid)
             recent_tickets[pid] = recent
-        else:
+        elif kind == "p":
             paged.add(pid)
             recent_pages[pid] = recent
     rows = products(context)
