@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import FloatField, Func
+from django.db.models import DateTimeField, FloatField, Func
 from django.utils import timezone
 
 from prodops.core.errors import InvalidInput
+from prodops.core.prepared import PreparedQuery
 from prodops.events.models import Change, Deployment, Incident
 from prodops.metrics import dora, sql
 
@@ -97,6 +98,48 @@ def _time(seconds: float | None) -> datetime | None:
     return None if seconds is None else _converter()(seconds)
 
 
+def _deployments(ids: dict[str, Any], since: Any, until: Any, extra_field: str) -> Any:
+    """Deployments in (since, until] of the products ``ids`` filters (all when empty)."""
+    return (
+        Deployment.objects.filter(deployed_at__gt=since, deployed_at__lte=until, product__isnull=False, **ids)
+        .annotate(t=Epoch("deployed_at"))
+        .values_list("product_id", "id", "t", "status", "sha", "environment", "rework", extra_field)
+    )
+
+
+def _changes(ids: dict[str, Any], since: Any, until: Any) -> Any:
+    return (
+        Change.objects.filter(committed_at__gt=since, committed_at__lte=until, product__isnull=False, **ids)
+        .annotate(t=Epoch("committed_at"))
+        .values_list("product_id", "sha", "t", "push_sha")
+    )
+
+
+def _incidents(ids: dict[str, Any], since: Any, until: Any) -> Any:
+    return (
+        Incident.objects.filter(opened_at__gt=since, opened_at__lte=until, product__isnull=False, **ids)
+        .annotate(t=Epoch("opened_at"), r=Epoch("resolved_at"))
+        .values_list("product_id", "id", "t", "r", "root_cause_sha")
+    )
+
+
+def _prepared(build: Any, *args: Any) -> PreparedQuery:
+    """``build`` for a batch of product ids, compiled once (core.prepared): one product's
+    history (SQLite, or PostgreSQL for a product left to the pure module) is read without
+    building and compiling the querysets again."""
+    return PreparedQuery(
+        lambda p: build({"product_id__in_ids": p.ids}, p.since, p.until, *args),
+        since=DateTimeField(),
+        until=DateTimeField(),
+    )
+
+
+# The JSON of the deployment's extra SHAs is read for the Four Keys linkage only.
+_DEPLOYMENTS = {extra: _prepared(_deployments, extra) for extra in ("additional_shas", "rework")}
+_CHANGES = _prepared(_changes)
+_INCIDENTS = _prepared(_incidents)
+
+
 def load_history(
     product_ids: Sequence[int] | None,
     *,
@@ -108,21 +151,18 @@ def load_history(
     """Events of these products (all products when None) in (since, until]. Three queries
     served by the (product, time) indexes."""
     history = History(defaultdict(list), defaultdict(list), defaultdict(list))
-    deployments = Deployment.objects.filter(
-        deployed_at__gt=since, deployed_at__lte=until, product__isnull=False
-    )
-    changes = Change.objects.filter(committed_at__gt=since, committed_at__lte=until, product__isnull=False)
-    incidents = Incident.objects.filter(opened_at__gt=since, opened_at__lte=until, product__isnull=False)
-    if product_ids is not None:
-        deployments = deployments.filter(product_id__in_ids=product_ids)
-        changes = changes.filter(product_id__in_ids=product_ids)
-        incidents = incidents.filter(product_id__in_ids=product_ids)
-    fromts = _converter()
     extra_field = "additional_shas" if with_extra_shas else "rework"  # the JSON is for Four Keys only
-    rows: Any = deployments.annotate(t=Epoch("deployed_at")).values_list(
-        "product_id", "id", "t", "status", "sha", "environment", "rework", extra_field
-    )
-    for pid, key, at, status, sha, env, rework, extra in _rows(rows):
+
+    def read(prepared: PreparedQuery, build: Any, *args: Any) -> list[tuple[Any, ...]]:
+        # Every product: the rows as the database sends them (millions, no converters).
+        if product_ids is None:
+            return _rows(build({}, since, until, *args))
+        return prepared.rows(ids=list(product_ids), since=since, until=until)
+
+    fromts = _converter()
+    for pid, key, at, status, sha, env, rework, extra in read(
+        _DEPLOYMENTS[extra_field], _deployments, extra_field
+    ):
         shas: tuple[str, ...] = ()
         if with_extra_shas and extra:
             shas = tuple(json.loads(extra) if isinstance(extra, str) else extra)
@@ -130,13 +170,9 @@ def load_history(
             dora.Deploy(fromts(at), status, sha, env, bool(rework), shas, str(key))
         )
     if with_changes:
-        rows = changes.annotate(t=Epoch("committed_at")).values_list("product_id", "sha", "t", "push_sha")
-        for pid, sha, at, push in _rows(rows):
+        for pid, sha, at, push in read(_CHANGES, _changes):
             history.changes[pid].append(dora.Commit(sha, fromts(at), push))
-    rows = incidents.annotate(t=Epoch("opened_at"), r=Epoch("resolved_at")).values_list(
-        "product_id", "id", "t", "r", "root_cause_sha"
-    )
-    for pid, key, opened, resolved, root in _rows(rows):
+    for pid, key, opened, resolved, root in read(_INCIDENTS, _incidents):
         history.incidents[pid].append(dora.Outage(fromts(opened), _time(resolved), root, str(key)))
     return history
 
