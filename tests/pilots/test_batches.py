@@ -124,7 +124,11 @@ def test_a_batch_and_each_product_alone_give_the_same_statuses(make_product, act
     assert any(w["signatures"] for w in expected.values())
     assert services.statuses(ids[5:7], NOW) == {pid: batch[pid] for pid in ids[5:7]}
     for pid in ids:
-        assert services.statuses([pid], NOW) == {pid: batch[pid]}
+        with CaptureQueriesContext(connection) as queries:
+            assert services.statuses([pid], NOW) == {pid: batch[pid]}
+        # Plan, observations, decisions (and the latest one's signatures), feedback, and
+        # the usage and events since the start in one query.
+        assert len(queries) == (6 if batch[pid]["decision"] else 5), [q["sql"] for q in queries]
     assert pilot_facts(ids, NOW) == {pid: services.fact_values(batch[pid]) for pid in ids}
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Avg, Count, DateField, DateTimeField, IntegerField, Max, Sum
+from django.db.models import Avg, CharField, Count, DateField, DateTimeField, IntegerField, Max, Sum, Value
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -624,43 +624,44 @@ _FEEDBACK = PreparedQuery(
         .annotate(m=Avg("rating"), n=Count("id"))
     )
 )
-# events.* metrics: the product's user-days of usage, and its events of each kind, since
-# the pilot's start (one row, or none when there is nothing to sum or count).
-_USER_DAYS = PreparedQuery(
-    lambda p: (
-        Usage.objects.filter(product_id=p.product, date__gte=p.start, date__lte=p.today)
+_EVENT_SOURCES: dict[str, tuple[Any, str]] = {
+    "events.incidents": (Incident, "opened_at"),
+    "events.defects": (Defect, "found_at"),
+    "events.tickets": (Ticket, "opened_at"),
+    "events.pages": (Page, "triggered_at"),
+}
+
+
+def _since_start(p: Any) -> Any:
+    """events.* metrics: the product's user-days of usage (``usage``) and its events of
+    each kind (named by their metric) since the pilot's start, in one UNION ALL; a part
+    with nothing to sum or count has no row."""
+    usage = (
+        Usage.objects.filter(product_id=p.product, date__gte=p.start_day, date__lte=p.today)
         .order_by()
         .values("product_id")
-        .annotate(s=Sum("active_users"))
-        .values_list("s", flat=True)
-    ),
-    product=IntegerField(),
-    start=DateField(),
-    today=DateField(),
-)
-
-
-def _events_since(model: Any, at: str) -> PreparedQuery:
-    return PreparedQuery(
-        lambda p: (
-            model.objects.filter(product_id=p.product, **{f"{at}__gte": p.start, f"{at}__lte": p.now})
-            .order_by()
-            .values("product_id")
-            .annotate(n=Count("id"))
-            .values_list("n", flat=True)
-        ),
-        product=IntegerField(),
-        start=DateTimeField(),
-        now=DateTimeField(),
+        .annotate(k=Value("usage", CharField()), n=Sum("active_users"))
+        .values_list("k", "n")
     )
+    events = [
+        model.objects.filter(product_id=p.product, **{f"{at}__gte": p.start, f"{at}__lte": p.now})
+        .order_by()
+        .values("product_id")
+        .annotate(k=Value(metric, CharField()), n=Count("id"))
+        .values_list("k", "n")
+        for metric, (model, at) in _EVENT_SOURCES.items()
+    ]
+    return usage.union(*events, all=True)
 
 
-_EVENTS_SINCE = {
-    "events.incidents": _events_since(Incident, "opened_at"),
-    "events.defects": _events_since(Defect, "found_at"),
-    "events.tickets": _events_since(Ticket, "opened_at"),
-    "events.pages": _events_since(Page, "triggered_at"),
-}
+_SINCE_START = PreparedQuery(
+    _since_start,
+    product=IntegerField(),
+    start_day=DateField(),
+    today=DateField(),
+    start=DateTimeField(),
+    now=DateTimeField(),
+)
 
 
 def _event_totals(bundles: Sequence[_Bundle], now: datetime) -> None:
@@ -672,13 +673,17 @@ def _event_totals(bundles: Sequence[_Bundle], now: datetime) -> None:
         start = timezone.make_aware(
             datetime.combine(bundle.plan.start, time()), timezone.get_current_timezone()
         )
-        summed = _USER_DAYS.rows(product=bundle.product_id, start=bundle.plan.start, today=now.date())
-        user_days = (summed[0] if summed else None) or 0
+        found = dict(
+            _SINCE_START.rows(
+                product=bundle.product_id, start_day=bundle.plan.start, today=now.date(), start=start, now=now
+            )
+        )
+        user_days = found.get("usage") or 0
         for metric in used:
-            counted = _EVENTS_SINCE[metric].rows(product=bundle.product_id, start=start, now=now)
-            n = counted[0] if counted else 0
             if user_days > 0:
-                bundle.totals[(metric, "")] = _Totals(count=n, exposure=float(user_days), rates=1)
+                bundle.totals[(metric, "")] = _Totals(
+                    count=found.get(metric, 0), exposure=float(user_days), rates=1
+                )
 
 
 def _bundles(product_ids: Sequence[int], now: datetime) -> list[_Bundle]:
