@@ -216,7 +216,12 @@ TEMPLATES = [
 
 def _databases() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'prodops.sqlite3'}"
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Web processes close their connection after each request by default; the worker
+    # keeps its own longer (PRODOPS_WORKER_CONN_MAX_AGE, set by `prodops worker`). A kept
+    # connection is checked before reuse, so a restarted database costs one reconnect.
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=envint("PRODOPS_DB_CONN_MAX_AGE", 0), conn_health_checks=True)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at the
         # start of a transaction so concurrent writers wait (busy_timeout) instead of
@@ -321,6 +326,11 @@ PRODOPS_WEBHOOK_ALLOW_PRIVATE = envbool("PRODOPS_WEBHOOK_ALLOW_PRIVATE", False)
 PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS = envint("PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS", 60)
 # The local hour (0-23) of each person's daily digest, unless they choose another; their
 # time zone defaults to TIME_ZONE (PRODOPS_TIME_ZONE).
+# Seconds a worker keeps its database connection (0: a new one for every poll of the
+# queue, twice a second when idle; it was so until 2026-11-30).
+PRODOPS_WORKER_CONN_MAX_AGE = envint("PRODOPS_WORKER_CONN_MAX_AGE", 300)
+if PRODOPS_WORKER_CONN_MAX_AGE < 0 or DATABASES["default"]["CONN_MAX_AGE"] < 0:
+    raise ValueError("PRODOPS_WORKER_CONN_MAX_AGE and PRODOPS_DB_CONN_MAX_AGE are seconds, 0 or more")
 PRODOPS_DIGEST_HOUR = envint("PRODOPS_DIGEST_HOUR", 8)
 if not 0 <= PRODOPS_DIGEST_HOUR <= 23:
     raise ValueError(f"PRODOPS_DIGEST_HOUR must be 0-23, not {PRODOPS_DIGEST_HOUR}")

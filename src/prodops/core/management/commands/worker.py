@@ -7,7 +7,9 @@ import socket
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections
 from django.utils.crypto import get_random_string
 
 from prodops.core.errors import InvalidInput
@@ -35,6 +37,13 @@ class Command(BaseCommand):
         worker_id = worker_id or f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(6)}"
         worker = ProdOpsWorker(worker_id=worker_id[:64], interval=interval, once=once)
         if not once:
+            # A long-running worker polls the queue twice a second when idle and closes
+            # "old" connections between polls (as Django does between requests): with
+            # the web's default of 0 it would reconnect on every poll and every task.
+            # Keep one connection for PRODOPS_WORKER_CONN_MAX_AGE seconds instead
+            # (health-checked before reuse); it takes effect from the next connection.
+            for alias in connections:
+                connections[alias].settings_dict["CONN_MAX_AGE"] = settings.PRODOPS_WORKER_CONN_MAX_AGE
             worker.configure_signals()
             self.stdout.write(f"worker {worker.worker_id} started")
             self.stdout.flush()
