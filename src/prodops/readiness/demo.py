@@ -1,6 +1,9 @@
 """Demo data for readiness: attestations, waivers, and stored evaluations, so that the
-demo portfolio looks lived-in. Runs after the catalog's demo (app order); the facts from
-later apps' demos (documents, risks, ...) re-evaluate the products when the demo commits."""
+demo portfolio looks lived-in. Runs after the catalog's demo (app order). It stores no
+evaluation: later apps' demos still add facts (documents, risks, known errors, pages...),
+and a result stored now would be "passing" for criteria those facts then fail, which the
+first re-evaluation reports as ``criterion.regressed``. ``load_demo`` evaluates the
+portfolio once, after every app's demo has seeded."""
 
 from __future__ import annotations
 
@@ -110,4 +113,3 @@ def seed(*, actor: Actor, today: date, rng: random.Random) -> None:
         )
         if days < 60:
             services.sign_waiver(actor=lead(product, "run_lead"), waiver=waiver, now=now - timedelta(days=1))
-    services.evaluate_products(now=timezone.now())

@@ -19,6 +19,7 @@ from prodops.accounts.services import create_token
 from prodops.catalog.models import Product
 from prodops.core.actors import Actor
 from prodops.core.discovery import app_modules
+from prodops.readiness.services import evaluate_products
 
 
 class Command(BaseCommand):
@@ -78,13 +79,21 @@ def start_worker(*, site_url: str = "", log: Any = print) -> subprocess.Popen[by
 
 
 def load_demo(*, seed: int, today: date, log: Any = print) -> None:
-    """Run every app's ``demo.seed`` in app order, in one transaction."""
+    """Run every app's ``demo.seed`` in app order, then store the portfolio's first
+    evaluation, in one transaction.
+
+    The evaluation comes last, once every fact is seeded: a product's first stored
+    evaluation reports no news, whereas one stored half-way (before the documents, risks
+    and events exist) would have criteria pass that the complete data then fails, and
+    the worker's first re-evaluation would send a ``criterion.regressed`` for each of
+    them, a change that never happened in the demo's story."""
     actor = Actor.system("demo")
     rng = random.Random(seed)
     with transaction.atomic():
         for module in app_modules("demo"):
             log(f"  {module.__name__}")
             module.seed(actor=actor, today=today, rng=rng)
+        evaluate_products(now=timezone.now())
 
 
 def demo_credentials() -> tuple[str, str]:
