@@ -70,6 +70,15 @@ def slack(url: str) -> services.ChannelData:
         "http://[::1]/x",
         "http://169.254.169.254/latest/meta-data/",
         "https://10.0.0.5/hook",
+        "http://localhost:8080/x",
+        "http://LocalHost./x",
+        "http://api.localhost/x",  # RFC 6761: every name under localhost is loopback
+        "http://127.1/x",  # IPv4 shorthands the resolver reads as 127.0.0.1
+        "http://2130706433/x",
+        "http://0x7f.0.0.1/x",
+        "http://0177.0.0.1/x",
+        "http://10.1/x",  # 10.0.0.1
+        "http://[fe80::1%25eth0]/x",  # link-local with a zone
     ],
 )
 def test_a_bad_or_internal_url_is_refused_when_saved(db, settings, url):
@@ -167,3 +176,101 @@ def test_the_connection_goes_to_the_checked_address(monkeypatch, hooks):
     assert len(calls) == 1
     (received,) = hooks.at("/pinned")
     assert received.headers["Host"] == f"rebind.test:{port}"
+
+
+def _no_dns(monkeypatch):
+    """Saving never resolves a name: any lookup fails the test."""
+
+    def getaddrinfo(*args, **kwargs):
+        raise AssertionError(f"a name was resolved at save time: {args[0]}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "gethostbyname", getaddrinfo)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example.com/x",
+        "https://localhost.example.com/x",  # a name that merely starts with localhost
+        "https://0xcafe.example.com/x",
+        "https://8.8.8.8/x",
+        "https://[2606:4700:4700::1111]/x",
+    ],
+)
+def test_names_and_public_addresses_are_saved_without_a_lookup(db, settings, monkeypatch, url):
+    settings.PRODOPS_WEBHOOK_ALLOW_PRIVATE = False
+    _no_dns(monkeypatch)
+    channel, outcome = services.save_channel(actor=Actor.cli(), data=slack(url))
+    assert outcome == "created" and channel.url == url
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:9000/hook", "http://127.1/hook", "http://192.168.1.20/hook"]
+)
+def test_localhost_and_shorthands_are_accepted_when_private_networks_are_allowed(db, settings, url):
+    settings.PRODOPS_WEBHOOK_ALLOW_PRIVATE = True
+    channel, outcome = services.save_channel(actor=Actor.cli(), data=slack(url))
+    assert outcome == "created" and channel.url == url
+
+
+LOCAL_MANIFEST = """\
+apiVersion: prodops/v1
+kind: Channel
+metadata: {slug: meta, name: Meta}
+spec:
+  type: webhook
+  secret: {env: PRODOPS_META_SECRET}
+  events: [gate.ready]
+  url: http://localhost:6379/
+"""
+
+
+@pytest.fixture
+def saving_refuses(settings, monkeypatch):
+    """Private networks not allowed, no DNS at save time, the manifest's secret set."""
+    settings.PRODOPS_WEBHOOK_ALLOW_PRIVATE = False
+    _no_dns(monkeypatch)
+    monkeypatch.setenv("PRODOPS_META_SECRET", "s3cret-value-for-tests")
+    return settings
+
+
+def web_form(url: str, slug: str = "meta") -> dict[str, object]:
+    return {"slug": slug, "name": slug.title(), "type": "slack", "url": url, "events": ["gate.ready"]}
+
+
+def test_localhost_refused_by_apply_api_and_web(db, prodops, tmp_path, client, saving_refuses):
+    manifest = tmp_path / "local.yaml"
+    manifest.write_text(LOCAL_MANIFEST)
+    code, _, err = prodops("apply", "-f", str(manifest))
+    # file, the url's line (8) and the field, and why
+    assert code == 2 and "local.yaml:8" in err and "spec.url" in err and "loopback" in err, err
+    assert "Traceback" not in err
+
+    ops = get_user_model().objects.create_user("olga", "olga@example.com", "pw")
+    UserRole.objects.create(user=ops, role="product_ops")
+    client.force_login(ops)
+    body = {"type": "slack", "url": "http://localhost:6379/", "events": ["gate.ready"]}
+    response = client.put("/api/v1/channels/meta", body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    detail = response.json()["detail"][0]
+    assert detail["loc"][-1] == "url" and "loopback" in detail["msg"], detail
+    body["url"] = "http://2130706433/"
+    response = client.put("/api/v1/channels/meta", body, content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "url"
+
+    page = client.post("/notifications/channels/new/", web_form("http://localhost/"))
+    assert page.status_code == 400
+    # the message sits on the url field, not only at the top of the form
+    assert "loopback" in " ".join(page.context["form"].errors.get("url", []))
+    assert not Channel.objects.exists()
+
+    # The same three doors save it when private networks are allowed.
+    saving_refuses.PRODOPS_WEBHOOK_ALLOW_PRIVATE = True
+    code, _, err = prodops("apply", "-f", str(manifest))
+    assert code == 0, err
+    response = client.put("/api/v1/channels/api-hook", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    page = client.post("/notifications/channels/new/", web_form("http://localhost/", "web-hook"))
+    assert page.status_code == 302, page.content.decode()[:2000]
+    assert set(Channel.objects.values_list("slug", flat=True)) == {"meta", "api-hook", "web-hook"}

@@ -70,14 +70,42 @@ def allow_private() -> bool:
     return bool(getattr(settings, "PRODOPS_WEBHOOK_ALLOW_PRIVATE", False))
 
 
-def literal_refusal(host: str) -> str:
-    """For a host written as an IP address: why it is refused ("" if it is not, or is
-    a name, which is checked when it is resolved at delivery time)."""
+def _literal(host: str) -> IPAddress | None:
+    """The address ``host`` is written as, without any DNS lookup; None for a name.
+    Besides the usual forms, the IPv4 shorthands the resolver also reads as addresses
+    (``127.1``, ``2130706433``, ``0x7f.0.0.1``, ``0177.0.0.1``) count: they are how a
+    loopback address is written to slip past a check of the dotted-quad form."""
+    host = host.strip("[]")
     try:
-        ip = ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host)
     except ValueError:
+        pass
+    # inet_aton reads the shorthands; it also stops at whitespace, so the host must be
+    # made of number characters only (a real name has a letter beyond a 0x prefix).
+    if host and all(c in "0123456789abcdefABCDEFxX." for c in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _is_localhost(host: str) -> bool:
+    """``localhost`` and any name under it (RFC 6761: they resolve to loopback)."""
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def literal_refusal(host: str) -> str:
+    """At save time, why a URL's host is refused ("" if it is not): an IP address
+    that is not public, or ``localhost``. No name is resolved here (a name's addresses
+    may change after the save); every name is checked when it is resolved, at delivery."""
+    if allow_private():
         return ""
-    kind = "" if allow_private() else not_public(ip)
+    if _is_localhost(host):
+        return f"{host} is a loopback host"
+    ip = _literal(host)
+    kind = not_public(ip) if ip is not None else ""
     return f"{ip} is a {kind} address" if kind else ""
 
 
