@@ -8,13 +8,14 @@ from typing import Any
 
 import pydantic
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import HttpError
 from ninja.params.models import QueryModel
 
 from prodops.accounts.auth import api_auth
 from prodops.core.api_errors import ProdOpsNinjaAPI, StrictParser
-from prodops.core.errors import InvalidInput, ProdOpsError, StaleVersion
+from prodops.core.errors import InvalidInput, NotFound, ProdOpsError, StaleVersion
+from prodops.core.middleware import error_code
 
 api = ProdOpsNinjaAPI(
     title="ProdOps API",
@@ -38,6 +39,11 @@ def _prodops_error(request: HttpRequest, exc: ProdOpsError) -> HttpResponse:
         # A service names its input ("gate", "window"); when the request carried it in
         # the query string, say so (strict_query lets only declared parameters through).
         exc.where = "query"
+    param = _path_parameter(request, exc.field) if exc.where == "body" else None
+    if param:
+        # ... and when it came in the URL path ("run" for ``{run_id}``), name the path
+        # parameter: a 404 for an unknown slug is ``["path", "slug"]``, never ``body``.
+        exc.where, exc.field = "path", param
     if isinstance(exc, InvalidInput):
         body: dict[str, object] = {"detail": [exc.as_dict()]}
     else:
@@ -49,6 +55,31 @@ def _prodops_error(request: HttpRequest, exc: ProdOpsError) -> HttpResponse:
         # body stays 409 (a conflict with the current state).
         status = 412
     return api.create_response(request, body, status=status)
+
+
+def _path_parameters(request: HttpRequest) -> dict[str, Any]:
+    match = getattr(request, "resolver_match", None)
+    return dict(match.kwargs) if match is not None else {}
+
+
+def _path_parameter(request: HttpRequest, field: str) -> str:
+    """The path parameter a service's field names: itself or ``<field>_id`` (a service
+    says "run", the route ``/playbook-runs/{run_id}``); "" when the path has none."""
+    head = field.split(".", maxsplit=1)[0]
+    if not head:
+        return ""
+    params = _path_parameters(request)
+    return next((name for name in (head, f"{head}_id") if name in params), "")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """``get_object_or_404`` in an operation: the shared 404 shape, naming the path
+    parameter when the route has only one (it is then the object that was not found)."""
+    message = str(exc) or "Not Found"
+    params = _path_parameters(request)
+    field = next(iter(params)) if len(params) == 1 else ""
+    return _prodops_error(request, NotFound(message, field=field, where="path"))
 
 
 @api.exception_handler(pydantic.ValidationError)
@@ -68,7 +99,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     NUL byte...) is the 422 naming the field that it is."""
     if isinstance(exc.__cause__, InvalidInput):
         return _prodops_error(request, exc.__cause__)
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    body = {"detail": str(exc), "code": error_code(exc.status_code)}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 def _query_names(operation: Any) -> frozenset[str]:

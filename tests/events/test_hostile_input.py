@@ -80,9 +80,10 @@ def test_api_event_refused_naming_the_field(client, admin_token, make_product, l
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {admin_token}",
     )
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     body = response.json()
     assert [e["field"] for e in body["errors"]] == [field]
+    assert [e["loc"] for e in body["detail"]] == [["body", *field.split(".")] if field else ["body"]]
     assert Deployment.objects.count() + Incident.objects.count() + Ticket.objects.count() == 0
 
 

@@ -92,7 +92,7 @@ def test_bulk_is_all_or_nothing_with_line_numbers(client, token, make_product):
         },
     ]
     response = _post(client, token, bad)
-    assert response.status_code == 400
+    assert response.status_code == 422
     errors = response.json()["errors"]
     assert [(e["line"], e["field"]) for e in errors] == [
         (2, ""),
@@ -100,6 +100,15 @@ def test_bulk_is_all_or_nothing_with_line_numbers(client, token, make_product):
         (5, "sevrity"),
         (6, "severity"),
     ]
+    # The API's shared 422 shape carries the same, each line located in the body.
+    detail = response.json()["detail"]
+    assert [e["loc"] for e in detail] == [
+        ["body", 2],
+        ["body", 3, "deployed_at"],
+        ["body", 5, "sevrity"],
+        ["body", 6, "severity"],
+    ]
+    assert [e["msg"] for e in detail] == [e["message"] for e in errors]
     assert Deployment.objects.count() == 0  # line 1 was good, and still nothing was stored
 
 
@@ -108,7 +117,7 @@ def test_bulk_reports_unknown_products_by_line(client, token, make_product):
     make_product()
     lines = [GOOD[0], {**GOOD[1], "product": "no-such-product"}]
     response = _post(client, token, lines)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"] == [
         {"line": 2, "field": "product", "message": "no product with slug 'no-such-product'"}
     ]

@@ -77,4 +77,7 @@ def test_product_warranty(api, product):  # noqa: F811
     product.save()
     response = api.get("/api/v1/products/payments-api/warranty")
     assert response.status_code == 422
-    assert "go-live" in response.json()["detail"]
+    [error] = response.json()["detail"]  # the API's shared located 422
+    assert error["loc"] == ["path", "slug"]
+    assert error["type"] == "invalid"
+    assert "go-live" in error["msg"]

@@ -35,7 +35,7 @@ def _actor(request: HttpRequest) -> Actor:
 def _product(slug: str) -> Product:
     product = Product.objects.filter(slug=slug).first()
     if product is None:
-        raise NotFound(f"no product with slug {slug!r}")
+        raise NotFound(f"no product with slug {slug!r}", field="slug")
     return product
 
 

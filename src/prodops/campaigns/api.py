@@ -36,17 +36,19 @@ def launch(request: HttpRequest, payload: CampaignIn) -> tuple[int, dict[str, An
 
 @router.get("/campaigns/{slug}", summary="One campaign")
 def get_campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return services.campaign_dict(services.get_campaign(slug))
+    return services.campaign_dict(services.get_campaign(slug, field="slug"))
 
 
 @router.get("/campaigns/{slug}/burnup.svg", summary="The burn-up chart (SVG)")
 def burnup(request: HttpRequest, slug: str) -> HttpResponse:
-    return HttpResponse(services.burnup_chart(services.get_campaign(slug)), content_type="image/svg+xml")
+    return HttpResponse(
+        services.burnup_chart(services.get_campaign(slug, field="slug")), content_type="image/svg+xml"
+    )
 
 
 @router.get("/campaigns/{slug}/report", summary="The campaign report (format=md or html)")
 def report(request: HttpRequest, slug: str, format: str = "md") -> HttpResponse:
-    text = reports.report(services.get_campaign(slug), fmt=format)
+    text = reports.report(services.get_campaign(slug, field="slug"), fmt=format)
     return HttpResponse(
         text, content_type="text/html" if format == "html" else "text/markdown; charset=utf-8"
     )

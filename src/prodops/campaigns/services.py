@@ -45,10 +45,10 @@ _SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 SELECTION_FIELDS = ("tiers", "teams", "tags", "stages")
 
 
-def get_campaign(slug: str) -> Campaign:
+def get_campaign(slug: str, *, field: str = "campaign") -> Campaign:
     campaign = Campaign.objects.filter(slug=str(slug)[:100]).first()
     if campaign is None:
-        raise NotFound(f"no campaign {str(slug)[:100]!r}", field="campaign")
+        raise NotFound(f"no campaign {str(slug)[:100]!r}", field=field)
     return campaign
 
 

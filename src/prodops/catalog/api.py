@@ -142,7 +142,7 @@ def _expected_version(request: HttpRequest, product: Product, body_version: int 
 def _get_product(slug: str) -> Product:
     product = _products().filter(slug=slug).first()
     if product is None:
-        raise NotFound(f"No product {slug!r}.")
+        raise NotFound(f"No product {slug!r}.", field="slug")
     return product
 
 
@@ -281,7 +281,7 @@ def _team_out(team: Team) -> TeamOut:
 def _get_team(slug: str) -> Team:
     team = Team.objects.prefetch_related("members").filter(slug=slug).first()
     if team is None:
-        raise NotFound(f"No team {slug!r}.")
+        raise NotFound(f"No team {slug!r}.", field="slug")
     return team
 
 
@@ -362,7 +362,7 @@ def _person_out(person: Person) -> PersonOut:
 def _get_person(email: str) -> Person:
     person = Person.objects.prefetch_related("teams").filter(email=email.strip().lower()).first()
     if person is None:
-        raise NotFound(f"No person {email!r}.")
+        raise NotFound(f"No person {email!r}.", field="email")
     return person
 
 

@@ -33,7 +33,7 @@ def _out(c: Comment) -> CommentOut:
 def _product(slug: str) -> Product:
     product = Product.objects.filter(slug=slug).first()
     if product is None:
-        raise NotFound(f"no product {slug!r}")
+        raise NotFound(f"no product {slug!r}", field="slug")
     return product
 
 

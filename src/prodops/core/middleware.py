@@ -32,9 +32,13 @@ _CODES = {
 }
 
 
+def error_code(status: int) -> str:
+    """The ``code`` of an error answer that no ``ProdOpsError`` named ("not_found")."""
+    return _CODES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_")
+
+
 def json_error(status: int, detail: Any, **extra: Any) -> JsonResponse:
-    code = _CODES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_")
-    return JsonResponse({"detail": detail, "code": code, **extra}, status=status)
+    return JsonResponse({"detail": detail, "code": error_code(status), **extra}, status=status)
 
 
 def _invalid(where: str, name: str, message: str) -> JsonResponse:

@@ -12,67 +12,94 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router
-from ninja.errors import HttpError
 
 from prodops.accounts.auth import api_actor
 from prodops.core.actors import Actor
 from prodops.core.errors import InvalidInput
+from prodops.core.middleware import error_code
 from prodops.core.pagination import Envelope, paginate
 from prodops.core.validation import loads_json
 from prodops.events import services
 from prodops.events.formats import LineError, parse_rows, read_ndjson
 from prodops.events.integrations import get_parser
-from prodops.events.schemas import ErrorOut, IngestOut, RefusedOut, UnmappedListOut, WebhookDeliveryOut
+from prodops.events.schemas import (
+    ErrorOut,
+    IngestOut,
+    InvalidEventsOut,
+    RefusedOut,
+    UnmappedListOut,
+    WebhookDeliveryOut,
+)
 
 router = Router(tags=["events"])
 
 
-def _errors(errors: list[LineError], what: str) -> dict[str, Any]:
-    return {
-        "detail": f"{len(errors)} bad {what}; nothing was stored",
-        "errors": [{"line": e.line, "field": e.field, "message": e.message} for e in errors],
-    }
+def _invalid(errors: list[LineError], *, bulk: bool) -> tuple[int, dict[str, Any]]:
+    """Bad events: the API's shared 422, one located error per bad line (``loc`` is
+    ``["body", line, field]`` for NDJSON, ``["body", field]`` for one event; each also
+    carries ``line`` and ``field``). ``errors`` keeps the per-line list as
+    docs/events.md has always given it (``{line, field, message}``)."""
+    detail = []
+    for e in errors:
+        where = InvalidInput(e.message, field=e.field).loc()
+        loc = [where[0], e.line, *where[1:]] if bulk else where
+        detail.append({"type": "invalid", "loc": loc, "msg": e.message, "line": e.line, "field": e.field})
+    lines = [{"line": e.line, "field": e.field, "message": e.message} for e in errors]
+    return 422, {"detail": detail, "errors": lines}
 
 
-def _ingest(request: HttpRequest, rows: Any, what: str, description: str) -> tuple[int, dict[str, Any]]:
+def _refused(status: int, message: str, **extra: Any) -> tuple[int, dict[str, Any]]:
+    """A request refused as a whole (not JSON, too large): the shared ``{detail, code}``."""
+    return status, {"detail": message, "code": error_code(status), **extra, "errors": []}
+
+
+def _ingest(request: HttpRequest, rows: Any, description: str, *, bulk: bool) -> tuple[int, dict[str, Any]]:
     records, errors = parse_rows(rows)
     if errors:
-        return 400, _errors(errors, what)
+        return _invalid(errors, bulk=bulk)
     actor = api_actor(request)
     try:
         with transaction.atomic():
             batch = services.ingest(records=records, actor=actor, description=description)
     except services.IngestError as error:
-        return 400, _errors(error.errors, what)
+        return _invalid(error.errors, bulk=bulk)
     return 201, {"batch": batch.pk, "counts": batch.counts}
 
 
-@router.post("/events", response={201: IngestOut, 400: ErrorOut}, summary="Record one event")
+@router.post(
+    "/events",
+    response={201: IngestOut, 400: ErrorOut, 422: InvalidEventsOut},
+    summary="Record one event",
+    exclude_none=True,
+)
 def create_event(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     """One event in ProdOps' format (see docs/events.md), as a JSON object."""
     try:
         data = loads_json(request.body or b"null")
     except InvalidInput as error:
-        return 400, _errors([LineError(1, error.field, error.message)], "event")
+        return _invalid([LineError(1, error.field, error.message)], bulk=False)
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
-        return 400, {"detail": f"the body is not valid JSON: {error}", "errors": []}
-    return _ingest(request, [(1, data)], "event", "API: one event")
+        return _refused(400, f"the body is not valid JSON: {error}")
+    return _ingest(request, [(1, data)], "API: one event", bulk=False)
 
 
 @router.post(
-    "/events/bulk", response={201: IngestOut, 400: ErrorOut, 413: ErrorOut}, summary="Record many events"
+    "/events/bulk",
+    response={201: IngestOut, 400: ErrorOut, 413: ErrorOut, 422: InvalidEventsOut},
+    summary="Record many events",
+    exclude_none=True,
 )
 def bulk_events(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     """NDJSON: one event a line. All or nothing: any bad line (reported with its line
     number and field) and nothing is stored."""
     limit = settings.PRODOPS_MAX_BODY_BYTES
     if len(request.body) > limit:  # a chunked body has no Content-Length to refuse it earlier
-        return 413, {"detail": f"the body is larger than {limit} bytes; split it", "errors": []}
+        return _refused(413, f"the body is larger than {limit} bytes; split it")
     try:
         text = request.body.decode("utf-8")
     except UnicodeDecodeError:
-        return 400, {"detail": "the body is not UTF-8", "errors": []}
-    return _ingest(request, read_ndjson(text.splitlines()), "line(s)", "API: bulk NDJSON")
+        return _refused(400, "the body is not UTF-8")
+    return _ingest(request, read_ndjson(text.splitlines()), "API: bulk NDJSON", bulk=True)
 
 
 @router.get("/events/unmapped", response=UnmappedListOut, summary="Events with no product")
@@ -80,7 +107,7 @@ def list_unmapped(request: HttpRequest, kind: str | None = None, limit: int = 10
     """Events that could not be mapped to a product (by repository URL or integration
     id). They are kept; give the product the matching link or integration id."""
     if kind is not None and kind not in services.MODELS:
-        raise HttpError(400, f"kind must be one of {', '.join(services.MODELS)}")
+        raise InvalidInput(f"kind must be one of {', '.join(services.MODELS)}", field="kind")
     return {
         "counts": services.unmapped_counts(),
         "events": services.unmapped(kind=kind, limit=max(1, min(limit, 1000))),
@@ -92,6 +119,7 @@ def list_unmapped(request: HttpRequest, kind: str | None = None, limit: int = 10
     auth=None,
     response={200: WebhookDeliveryOut, 202: WebhookDeliveryOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Receive a webhook (GitHub, GitLab, PagerDuty, Opsgenie)",
+    exclude_none=True,  # ``loc`` only on the 404 of an unknown source
 )
 def webhook(request: HttpRequest, source: str) -> tuple[int, dict[str, Any]]:
     """202 when applied, 200 when the delivery was seen before (stored once), 401 when
@@ -111,7 +139,8 @@ def webhook(request: HttpRequest, source: str) -> tuple[int, dict[str, Any]]:
             event=event,
             delivery_id=delivery_id,
         )
-        return status, {"detail": message, "errors": []}
+        # An unknown source is the path parameter that named it.
+        return _refused(status, message, **({"loc": ["path", "source"]} if status == 404 else {}))
 
     try:
         services.verify_webhook(source=source, headers=headers, body=body)

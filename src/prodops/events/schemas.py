@@ -13,8 +13,21 @@ class LineErrorOut(Schema):
 
 
 class ErrorOut(Schema):
+    """A request refused as a whole: the API's shared error shape."""
+
     detail: str
+    code: str
+    loc: list[str] | None = None
     errors: list[LineErrorOut] = []
+
+
+class InvalidEventsOut(Schema):
+    """Bad events (422): the API's shared list of located errors, one per bad line
+    (each with its ``line`` and ``field``), and the same as ``errors`` (line, field,
+    message), as docs/events.md describes."""
+
+    detail: list[dict[str, Any]]
+    errors: list[LineErrorOut]
 
 
 class IngestOut(Schema):

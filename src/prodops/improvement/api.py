@@ -33,12 +33,12 @@ def list_retrospectives(request: HttpRequest, slug: str) -> list[dict[str, Any]]
 
 @router.get("/retrospectives/{pk}", response=dict[str, Any], summary="A retrospective with its snapshot")
 def get_retrospective(request: HttpRequest, pk: int) -> dict[str, Any]:
-    return services.retrospective_out(services.get_retrospective(pk))
+    return services.retrospective_out(services.get_retrospective(pk, field="pk"))
 
 
 @router.patch("/retrospectives/{pk}", response=dict[str, Any], summary="Notes, run-team feedback, hold it")
 def patch_retrospective(request: HttpRequest, pk: int, payload: RetrospectivePatch) -> dict[str, Any]:
-    retro = services.get_retrospective(pk)
+    retro = services.get_retrospective(pk, field="pk")
     with transaction.atomic():
         services.update_retrospective(actor=api_actor(request), retro=retro, **payload.model_dump())
     return services.retrospective_out(retro)
@@ -46,7 +46,7 @@ def patch_retrospective(request: HttpRequest, pk: int, payload: RetrospectivePat
 
 @router.post("/retrospectives/{pk}/actions", response={201: dict[str, Any]}, summary="Add an action item")
 def add_action(request: HttpRequest, pk: int, payload: ActionIn) -> tuple[int, dict[str, Any]]:
-    retro = services.get_retrospective(pk)
+    retro = services.get_retrospective(pk, field="pk")
     with transaction.atomic():
         item = services.add_action(actor=api_actor(request), retro=retro, **payload.model_dump())
     return 201, services.action_out(item)
@@ -64,7 +64,7 @@ def my_overdue(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.patch("/action-items/{pk}", response=dict[str, Any], summary="Set an action item's status")
 def patch_action(request: HttpRequest, pk: int, payload: ActionPatch) -> dict[str, Any]:
-    item = services.get_action(pk)
+    item = services.get_action(pk, field="pk")
     with transaction.atomic():
         services.set_action_status(actor=api_actor(request), item=item, **payload.model_dump())
     return services.action_out(item)

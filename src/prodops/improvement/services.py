@@ -152,14 +152,14 @@ def open_retrospective(*, transition: Transition, now: datetime | None = None) -
     return retro
 
 
-def get_retrospective(pk: int) -> Retrospective:
+def get_retrospective(pk: int, *, field: str = "retrospective") -> Retrospective:
     retro = (
         Retrospective.objects.select_related("product", "product__build_lead", "product__run_lead")
         .filter(pk=pk)
         .first()
     )
     if retro is None:
-        raise NotFound(f"no retrospective {pk}", field="retrospective")
+        raise NotFound(f"no retrospective {pk}", field=field)
     return retro
 
 
@@ -265,10 +265,10 @@ def set_action_status(
     return item
 
 
-def get_action(pk: int) -> ActionItem:
+def get_action(pk: int, *, field: str = "action") -> ActionItem:
     item = ActionItem.objects.select_related("retrospective__product", "owner").filter(pk=pk).first()
     if item is None:
-        raise NotFound(f"no action item {pk}", field="action")
+        raise NotFound(f"no action item {pk}", field=field)
     return item
 
 

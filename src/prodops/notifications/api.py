@@ -145,7 +145,7 @@ def put_channel(request: HttpRequest, slug: str, payload: ChannelIn) -> ChannelO
 @router.post("/channels/{slug}/test", response={202: dict[str, Any]})
 def test_channel(request: HttpRequest, slug: str) -> tuple[int, dict[str, Any]]:
     with transaction.atomic():
-        delivery = services.send_test(actor=_actor(request), channel=services.get_channel(slug))
+        delivery = services.send_test(actor=_actor(request), channel=services.get_channel(slug, field="slug"))
     return 202, {"delivery": delivery.pk, "status": delivery.status}
 
 

@@ -724,10 +724,10 @@ def delete_channel(*, actor: Actor, channel: Channel) -> None:
     channel.delete()
 
 
-def get_channel(slug: str) -> Channel:
+def get_channel(slug: str, *, field: str = "channel") -> Channel:
     channel = Channel.objects.filter(slug=slug).first()
     if channel is None:
-        raise NotFound(f"no channel {slug!r}", field="channel")
+        raise NotFound(f"no channel {slug!r}", field=field)
     return channel
 
 

@@ -19,5 +19,5 @@ router = Router(tags=["outcomes"])
 def get_outcomes(request: HttpRequest, slug: str, as_of: SaneDate | None = None) -> dict[str, Any]:
     product = Product.objects.filter(slug=slug).first()
     if product is None:
-        raise NotFound(f"no product with slug {slug!r}")
+        raise NotFound(f"no product with slug {slug!r}", field="slug")
     return services.outcomes(product, as_of)

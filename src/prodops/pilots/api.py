@@ -128,6 +128,6 @@ def sign(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     product = _product(slug)
     with transaction.atomic():
         decision = services.sign_decision(
-            actor=api_actor(request), decision=services.get_decision(product, pk)
+            actor=api_actor(request), decision=services.get_decision(product, pk, field="pk")
         )
     return {**(services.decision_out(decision) or {}), "snapshot": decision.snapshot}

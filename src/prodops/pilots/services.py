@@ -455,10 +455,10 @@ def latest_decision(product: Product) -> Decision | None:
     )
 
 
-def get_decision(product: Product, pk: int) -> Decision:
+def get_decision(product: Product, pk: int, *, field: str = "decision") -> Decision:
     decision = Decision.objects.filter(product=product, pk=pk).first()
     if decision is None:
-        raise NotFound(f"no pilot decision {pk} for {product.slug}", field="decision")
+        raise NotFound(f"no pilot decision {pk} for {product.slug}", field=field)
     return decision
 
 

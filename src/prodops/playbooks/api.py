@@ -49,7 +49,7 @@ def list_playbooks(request: HttpRequest) -> Mapped:
 
 @router.get("/playbooks/{slug}", summary="One playbook")
 def get_playbook(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return playbook_out(services.get_playbook(slug))
+    return playbook_out(services.get_playbook(slug, field="slug"))
 
 
 @router.put("/playbooks/{slug}", summary="Create or update a playbook (a new version when the spec changes)")
@@ -63,7 +63,7 @@ def put_playbook(request: HttpRequest, slug: str, payload: PlaybookIn) -> dict[s
         outcome = services.apply_playbook(
             actor=api_actor(request), slug=slug, name=payload.name, spec=payload.spec
         )
-    return {"outcome": outcome, **playbook_out(services.get_playbook(slug))}
+    return {"outcome": outcome, **playbook_out(services.get_playbook(slug, field="slug"))}
 
 
 @router.get(
@@ -90,7 +90,7 @@ def start_run(request: HttpRequest, slug: str, payload: RunIn) -> tuple[int, dic
     with transaction.atomic():
         run = services.start_run(
             actor=api_actor(request),
-            playbook=services.get_playbook(slug),
+            playbook=services.get_playbook(slug, field="slug"),
             product=_find(Product, "slug", payload.product, "product"),
             team=_find(Team, "slug", payload.team, "team"),
             subject=_find(Person, "email", payload.for_, "for"),

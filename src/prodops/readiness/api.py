@@ -136,7 +136,7 @@ def standards(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/standards/{slug}", response=StandardOut, summary="One standard with its criteria")
 def standard(request: HttpRequest, slug: str) -> dict[str, Any]:
     if slug != services.DEFAULT_SLUG and not Standard.objects.filter(slug=slug).exists():
-        raise NotFound(f"no standard named {slug!r}")
+        raise NotFound(f"no standard named {slug!r}", field="slug")
     return _standard_out(slug)
 
 

@@ -11,14 +11,14 @@ from ninja import Router
 from prodops.catalog.models import Product
 from prodops.core.errors import InvalidInput
 from prodops.warranty import services, srgm
-from prodops.warranty.schemas import EstimateIn, EstimateOut, Problem
+from prodops.warranty.schemas import EstimateIn, EstimateOut
 
 router = Router(tags=["warranty"])
 
 
 @router.get(
     "/products/{slug}/warranty",
-    response={200: EstimateOut, 422: Problem},
+    response={200: EstimateOut},
     summary="The product's warranty: fitted models, forecast, proposed end, exit criterion",
 )
 def product_warranty(request: HttpRequest, slug: str) -> Any:
@@ -26,7 +26,9 @@ def product_warranty(request: HttpRequest, slug: str) -> Any:
     try:
         return 200, services.assess_product(product=product).as_dict()
     except services.WarrantyError as exc:
-        return 422, {"detail": str(exc)}
+        # The product named in the path cannot be assessed (no go-live date, a bad
+        # policy): the shared located 422, naming the path parameter.
+        raise InvalidInput(str(exc), field="slug", where="path") from None
 
 
 @router.post(

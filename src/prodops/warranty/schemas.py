@@ -48,7 +48,3 @@ class EstimateOut(Schema):
     )
     verdict: str = ""
     warranty: dict[str, Any] | None = None
-
-
-class Problem(Schema):
-    detail: str
