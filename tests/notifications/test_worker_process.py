@@ -1,4 +1,5 @@
-"""`prodops worker` as a process: it stops cleanly on SIGTERM."""
+"""`prodops worker` as a process: it stops cleanly on SIGTERM, and an idle worker keeps
+one database connection."""
 
 from __future__ import annotations
 
@@ -7,40 +8,58 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+PRODOPS = [sys.executable, "-m", "prodops"]
 
 
-def test_sigterm_stops_an_idle_worker_with_exit_0(tmp_path):
-    env = {
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-        "PRODOPS_DATA_DIR": str(tmp_path),  # its own SQLite database
+        "PRODOPS_DATA_DIR": str(tmp_path),  # its own SQLite database, unless DATABASE_URL
         "PYTHONPATH": str(ROOT / "src"),
         "PRODOPS_EMAIL_URL": "console://",
+        **extra,
     }
-    prodops = [sys.executable, "-m", "prodops"]
-    subprocess.run([*prodops, "migrate"], env=env, check=True, capture_output=True, timeout=600)
+
+
+@contextmanager
+def _worker(name: str, env: dict[str, str], *args: str) -> Iterator[list[str]]:
+    """A started `prodops worker` (its "started" line read); on leaving, SIGTERM, and the
+    worker must exit 0 without a traceback. Yields a list that gets its stderr."""
     worker = subprocess.Popen(
-        [*prodops, "worker", "--worker-id", "sigterm-test"],
+        [*PRODOPS, "worker", "--worker-id", name, *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    errors: list[str] = []
     try:
         assert worker.stdout is not None
-        assert "worker sigterm-test started" in worker.stdout.readline()
+        assert f"worker {name} started" in worker.stdout.readline()
+        yield errors
         worker.send_signal(signal.SIGTERM)
         _out, err = worker.communicate(timeout=120)
+        errors.append(err)
     finally:
         if worker.poll() is None:
             worker.kill()
-    assert worker.returncode == 0, err
-    assert "Traceback" not in err
+    assert worker.returncode == 0, errors
+    assert "Traceback" not in "".join(errors)
+
+
+def test_sigterm_stops_an_idle_worker_with_exit_0(tmp_path):
+    env = _env(tmp_path)
+    subprocess.run([*PRODOPS, "migrate"], env=env, check=True, capture_output=True, timeout=600)
+    with _worker("sigterm-test", env):
+        pass
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="counts the server's sessions")
@@ -55,38 +74,14 @@ def test_an_idle_worker_keeps_one_connection(tmp_path, max_age, kept):
     from tests.notifications.test_many_workers import database_url
 
     name = f"worker-conn-{max_age}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "PRODOPS_DATA_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT / "src"),
-        "PRODOPS_EMAIL_URL": "console://",
-        "PRODOPS_WORKER_CONN_MAX_AGE": max_age,
-        "PGAPPNAME": name,
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "prodops", "worker", "--interval", "0.1", "--worker-id", name],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = _env(tmp_path, DATABASE_URL=database_url(), PRODOPS_WORKER_CONN_MAX_AGE=max_age, PGAPPNAME=name)
     sessions: set[int] = set()
-    try:
-        assert worker.stdout is not None
-        assert f"worker {name} started" in worker.stdout.readline()
+    with _worker(name, env, "--interval", "0.1"), connection.cursor() as cursor:
         deadline = time.monotonic() + 3
-        with connection.cursor() as cursor:
-            while time.monotonic() < deadline:
-                cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])
-                sessions |= {row[0] for row in cursor.fetchall()}
-                time.sleep(0.02)
-        worker.send_signal(signal.SIGTERM)
-        _out, err = worker.communicate(timeout=120)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert worker.returncode == 0, err
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])
+            sessions |= {row[0] for row in cursor.fetchall()}
+            time.sleep(0.02)
     if kept:
         assert len(sessions) == 1, sessions
     else:
