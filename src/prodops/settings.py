@@ -324,13 +324,13 @@ DEFAULT_FROM_EMAIL = envstr("PRODOPS_EMAIL_FROM", "prodops@localhost")
 PRODOPS_WEBHOOK_ALLOW_PRIVATE = envbool("PRODOPS_WEBHOOK_ALLOW_PRIVATE", False)
 # The one-click unsubscribe link of every notification email works this many days.
 PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS = envint("PRODOPS_UNSUBSCRIBE_MAX_AGE_DAYS", 60)
-# The local hour (0-23) of each person's daily digest, unless they choose another; their
-# time zone defaults to TIME_ZONE (PRODOPS_TIME_ZONE).
 # Seconds a worker keeps its database connection (0: a new one for every poll of the
 # queue, twice a second when idle; it was so until 2026-11-30).
 PRODOPS_WORKER_CONN_MAX_AGE = envint("PRODOPS_WORKER_CONN_MAX_AGE", 300)
 if PRODOPS_WORKER_CONN_MAX_AGE < 0 or DATABASES["default"]["CONN_MAX_AGE"] < 0:
     raise ValueError("PRODOPS_WORKER_CONN_MAX_AGE and PRODOPS_DB_CONN_MAX_AGE are seconds, 0 or more")
+# The local hour (0-23) of each person's daily digest, unless they choose another; their
+# time zone defaults to TIME_ZONE (PRODOPS_TIME_ZONE).
 PRODOPS_DIGEST_HOUR = envint("PRODOPS_DIGEST_HOUR", 8)
 if not 0 <= PRODOPS_DIGEST_HOUR <= 23:
     raise ValueError(f"PRODOPS_DIGEST_HOUR must be 0-23, not {PRODOPS_DIGEST_HOUR}")
