@@ -116,7 +116,11 @@ def test_which_path_runs_on_which_database(portfolio):
     assert sql.supported() is (connection.vendor == "postgresql")
     if connection.vendor == "postgresql":
         blamed = portfolio[2]
-        pure = sql.products_needing_pure([p.id for p in portfolio], start=END - timedelta(days=30), end=END)
+        ids = [p.id for p in portfolio]
+        start = END - timedelta(days=30)
+        pure, _ = sql.default_linkage(
+            ids, start=start, end=END, since=start - timedelta(days=30), environment="production"
+        )
         assert pure == {blamed.id}
 
 

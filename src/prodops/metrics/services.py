@@ -240,7 +240,7 @@ def dora_for_products(
     On PostgreSQL the default linkage is counted in the database (``prodops.metrics.sql``);
     ``pure=True`` forces the reference path that reads the events into Python."""
     if product_ids is not None and not product_ids:
-        return {}  # the pure path's in_ids filters would raise EmptyResultSet
+        return {}  # an empty batch needs no query
     start = end - timedelta(days=window_days)
     since = start - timedelta(days=window_days)
     if linkage == "default" and sql.supported() and not pure:

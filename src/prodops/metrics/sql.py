@@ -69,15 +69,11 @@ def _needing_pure(
     return sql, [start, end, *ids]
 
 
-def products_needing_pure(product_ids: Sequence[int] | None, *, start: datetime, end: datetime) -> set[int]:
-    """Products with an incident in the window that names a root-cause SHA."""
-    return {row[0] for row in _fetch(*_needing_pure(product_ids, start=start, end=end))}
-
-
 def default_linkage(
     product_ids: Sequence[int], *, start: datetime, end: datetime, since: datetime, environment: str
 ) -> tuple[set[int], dict[int, dora.DefaultCounts]]:
-    """The products needing the pure module (``products_needing_pure``), and the
+    """The products needing the pure module (an incident in the window that names a
+    root-cause SHA, ``_needing_pure``), and the
     ``dora.DefaultCounts`` of the others (``_counts_sql``), in two statements: the
     root-cause check goes with the planner settings, and the counts of the others
     follow (not sent when there are none)."""

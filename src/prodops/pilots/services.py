@@ -720,7 +720,8 @@ def _bundles(product_ids: Sequence[int], now: datetime) -> list[_Bundle]:
 
 
 def statuses(product_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
-    """The pilot status of every product that has a plan, with a fixed number of queries."""
+    """The pilot status of every product that has a plan: a fixed number of queries, plus
+    one for each pilot with ``events.*`` metrics (each counts from its own start)."""
     return {b.product_id: _status(b, now) for b in _bundles(product_ids, now)}
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -14,10 +13,6 @@ from prodops.campaigns.models import Campaign
 from prodops.core.errors import InvalidInput
 from prodops.core.validation import parse_date
 from prodops.playbooks.management.commands.playbooks import cli_actor
-
-
-def _date(value: str, field: str) -> date:
-    return parse_date(value, field)
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -95,7 +90,7 @@ class Command(BaseCommand):
             cid, sep, day = item.partition("=")
             if not sep:
                 raise InvalidInput(f"{item[:60]!r}: write ID=YYYY-MM-DD", field="enforce-from")
-            enforce[cid.strip()] = _date(day.strip(), "enforce-from").isoformat()
+            enforce[cid.strip()] = parse_date(day.strip(), "enforce-from").isoformat()
         if enforce:
             ids = criteria if criteria is not None else list(enforce)
             criteria = [{"id": c, "enforce_from": enforce.get(c)} for c in ids]
@@ -116,8 +111,8 @@ class Command(BaseCommand):
                 standard=options["standard"],
                 criteria=criteria,
                 selection=selection,
-                start=_date(options["start"], "start") if options["start"] else timezone.localdate(),
-                target=_date(options["target"], "target"),
+                start=parse_date(options["start"], "start") if options["start"] else timezone.localdate(),
+                target=parse_date(options["target"], "target"),
             )
             data = services.campaign_dict(campaign)
         self._print(data, options["format"])
