@@ -119,7 +119,10 @@ FORMS: dict[str, Form] = {
     "improvement:action-status": Form("action_item.edit", {"status": "done"}, {"pk": "item"}),
     # notifications
     "notifications:mark-read": Form("notification.read_own", writes=False),  # reading is not audited
-    "notifications:preferences": Form("notification.preferences", {"transition.approved": "off"}),
+    "notifications:preferences": Form(
+        "notification.preferences",
+        {"transition.approved": "off", "digest_hour": "7", "digest_time_zone": "Europe/Berlin"},
+    ),
     "notifications:channel-create": Form(
         "channel.manage",
         {"slug": "pager", "type": "email", "url": "mailto:pager@example.com"}
